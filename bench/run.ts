@@ -1,0 +1,16 @@
+// `npm run bench`: runs every benchmark, prints a summary and writes JSON under bench/results/.
+// Figures are only meaningful as ratios within one run; see bench/README.md.
+
+import { reportFieldIndex, runFieldIndexBench, saveFieldIndex } from "./field-index.ts";
+import { reportSegmentEval, runSegmentEvalBench, saveSegmentEval } from "./segment-eval.ts";
+
+const quick = process.argv.includes("--quick");
+const rounds = quick ? 3 : 9;
+
+const evalResult = runSegmentEvalBench({ rounds, ops: quick ? 200_000 : 2_000_000 });
+for (const line of reportSegmentEval(evalResult)) console.log(line);
+console.log(`  → ${saveSegmentEval(evalResult)}`);
+
+const indexResult = runFieldIndexBench({ rounds: quick ? 1 : 5 });
+for (const line of reportFieldIndex(indexResult)) console.log(line);
+console.log(`  → ${saveFieldIndex(indexResult)}`);
