@@ -701,8 +701,9 @@ class Parser {
     return true;
   }
 
+  /** Whether the current token (tok) is directly followed by "(", with no space between. */
   private isAdjacentCall(tok: Token): boolean {
-    const next = this.tokens[this.tokens.indexOf(tok) + 1];
+    const next = this.tokens[this.i + 1];
     return next !== undefined && next.type === "(" && next.pos.offset === tok.end;
   }
 
