@@ -2,7 +2,9 @@
 // The segwatch command: one binary for every process and tool (see DESIGN.md "Processes").
 
 import { Command, InvalidArgumentError } from "commander";
+import { runEvaluator } from "../evaluator/run.ts";
 import { runDev } from "./dev.ts";
+import { parsePartitionList, untilSignal } from "./process.ts";
 import { runSegmentEval } from "./segment-eval.ts";
 import { runSegmentTest, UsageError } from "./segment-test.ts";
 
@@ -77,6 +79,25 @@ program
       samplesDir: opts.samples,
       out: (l) => process.stdout.write(`${l}\n`),
     });
+  });
+
+program
+  .command("evaluator")
+  .description("Consume events, keep profiles and memberships, publish entry/exit deliveries.")
+  .option(
+    "--nats <url>",
+    "NATS server URL(s), comma-separated (default $NATS_URL or nats://127.0.0.1:4222)",
+  )
+  .option("--partitions <n>", "total number of event partitions (must match the API's)", Number)
+  .option("--owned <list>", "partitions this process owns, e.g. 0-7 or 0,2,4 (default all)")
+  .action(async (opts: { nats?: string; partitions?: number; owned?: string }) => {
+    const evaluator = await runEvaluator({
+      ...(opts.nats ? { nats: { url: opts.nats } } : {}),
+      ...(opts.partitions ? { partitions: opts.partitions } : {}),
+      ...(opts.owned ? { owned: parsePartitionList(opts.owned) } : {}),
+    });
+    await untilSignal();
+    await evaluator.stop();
   });
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,89 @@
+// What the controller registers in KV segwatch-registry for the other processes: compiled-ready
+// segments, subscriptions with resolved channel settings, and each namespace's profile schema. The
+// evaluators and delivery workers watch these keys; they never read resources directly.
+
+import type { Channel, TriggerEvent } from "../resources/types.ts";
+import type { FieldType } from "../segmentql/index.ts";
+
+export interface SegmentRecord {
+  readonly id: string;
+  readonly namespace: string;
+  readonly name: string;
+  /** INCLUDE and the REST API refer to it by this. */
+  readonly slug: string;
+  /** The statement as written. */
+  readonly segmentql: string;
+  readonly generation: number;
+}
+
+export interface SchemaRecord {
+  readonly namespace: string;
+  readonly identityFields: readonly string[];
+  readonly fields: Readonly<Record<string, FieldType>>;
+}
+
+export interface DeliveryRecord {
+  readonly maxAttempts: number;
+  readonly initialBackoffMs: number;
+  readonly maxBackoffMs: number;
+  readonly timeoutMs: number;
+  readonly maxInFlight: number;
+}
+
+export interface WebhookRecord {
+  readonly url: string;
+  /** All headers, secret ones resolved. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Standard Webhooks secrets: the current one first; a second one while a rotation is under way. */
+  readonly signingSecrets: readonly string[];
+  readonly segmentioWriteKey?: string;
+}
+
+export interface SubscriptionRecord {
+  readonly id: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly channel: Channel;
+  readonly generation: number;
+  readonly segmentIds: readonly string[];
+  readonly events: readonly TriggerEvent[];
+  /** Profile fields in the payload; empty means all. */
+  readonly fields: readonly string[];
+  /** Set when a backfill was asked for: the instant "current members" refers to. */
+  readonly backfillRequestedAt?: string;
+  readonly delivery: DeliveryRecord;
+  readonly webhook?: WebhookRecord;
+  /** Channel settings of the stream channels, resolved (credentials included). */
+  readonly kinesis?: Readonly<Record<string, unknown>>;
+  readonly eventHub?: Readonly<Record<string, unknown>>;
+  readonly pubsub?: Readonly<Record<string, unknown>>;
+}
+
+/** Defaults for a subscription's delivery settings (DESIGN.md's example values). */
+export const DELIVERY_DEFAULTS: DeliveryRecord = {
+  maxAttempts: 12,
+  initialBackoffMs: 1_000,
+  maxBackoffMs: 600_000,
+  timeoutMs: 15_000,
+  maxInFlight: 32,
+};
+
+/** Counters an evaluator keeps per segment (KV segwatch-status). */
+export interface SegmentStats {
+  readonly members: number;
+  readonly updatedAt: string;
+}
+
+/** Counters the delivery workers keep per subscription (KV segwatch-status). */
+export interface SubscriptionStats {
+  readonly delivered: number;
+  readonly failed: number;
+  readonly deadLettered: number;
+  readonly lastDeliveryTime: string | null;
+  readonly lastError: string | null;
+  readonly backfill?: {
+    readonly state: "Running" | "Complete";
+    readonly members: number;
+    readonly at: string;
+  };
+}

@@ -1,0 +1,96 @@
+// Evaluating a profile against a namespace's segments and turning results into transitions: a user
+// enters a segment when its filter goes from false (or never evaluated) to true and exits on
+// true → false. Transitions are diffs against the memberships stored in the profile, so evaluating a
+// profile twice never yields a transition twice.
+
+import type { Profile } from "../profile/profile.ts";
+import type { NamespaceModel } from "./model.ts";
+
+export interface Transition {
+  readonly segmentId: string;
+  readonly event: "enter" | "exit";
+  /** RFC 3339. */
+  readonly enter: string;
+  readonly exit: string | null;
+}
+
+/** Which segments to evaluate: those reading changed fields, a given set, or every one. */
+export type Scope =
+  | { readonly kind: "fields"; readonly fields: readonly string[] }
+  | { readonly kind: "segments"; readonly ids: Iterable<string> }
+  | { readonly kind: "all" };
+
+export interface Evaluation {
+  readonly transitions: Transition[];
+  /** The earliest instant a time-dependent segment can flip for this user, if any. */
+  readonly nextCheck: number | undefined;
+}
+
+/**
+ * Evaluates the scoped segments for the profile at `now`, updates its memberships and time checks in
+ * place, and returns the transitions.
+ */
+export function evaluateProfile(
+  model: NamespaceModel,
+  profile: Profile,
+  scope: Scope,
+  now: number,
+): Evaluation {
+  const ids = scopeIds(model, scope);
+  const at = new Date(now).toISOString();
+  const transitions: Transition[] = [];
+  let checks = profile.checks;
+  for (const id of ids) {
+    const seg = model.segments.get(id);
+    if (!seg) continue;
+    const member = seg.compiled.matches(profile.fields, now);
+    const since = profile.segments[id];
+    if (member && since === undefined) {
+      profile.segments[id] = at;
+      transitions.push({ segmentId: id, event: "enter", enter: at, exit: null });
+    } else if (!member && since !== undefined) {
+      delete profile.segments[id];
+      transitions.push({ segmentId: id, event: "exit", enter: since, exit: at });
+    }
+    if (seg.compiled.timeDependent) {
+      const next = seg.compiled.nextBoundary(profile.fields, now);
+      if (next === null) {
+        if (checks) delete checks[id];
+      } else {
+        checks ??= profile.checks = {};
+        checks[id] = next;
+      }
+    }
+  }
+  // Memberships of segments that no longer exist are dropped without a transition: nobody listens.
+  for (const id of Object.keys(profile.segments))
+    if (!model.segments.has(id)) delete profile.segments[id];
+  if (checks) for (const id of Object.keys(checks)) if (!model.segments.has(id)) delete checks[id];
+  if (checks && Object.keys(checks).length === 0) delete profile.checks;
+  return { transitions, nextCheck: nextCheckOf(profile) };
+}
+
+/** The time-dependent segments due at `now` for the profile. */
+export function dueSegments(profile: Profile, now: number): string[] {
+  const out: string[] = [];
+  for (const [id, t] of Object.entries(profile.checks ?? {})) if (t <= now) out.push(id);
+  return out;
+}
+
+function scopeIds(model: NamespaceModel, scope: Scope): Iterable<string> {
+  switch (scope.kind) {
+    case "fields":
+      return model.index.affected(scope.fields);
+    case "segments":
+      return scope.ids;
+    case "all":
+      return model.segments.keys();
+  }
+}
+
+/** The earliest time check of a profile, if any. */
+export function nextCheckOf(profile: Profile): number | undefined {
+  let min: number | undefined;
+  for (const v of Object.values(profile.checks ?? {})) if (min === undefined || v < min) min = v;
+  return min;
+}

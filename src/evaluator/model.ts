@@ -1,0 +1,117 @@
+// What an evaluator knows about one namespace: its compiled segments (INCLUDEs resolved among the
+// namespace's segments), the field index over them, its schema, and which subscriptions listen to
+// which segment. Rebuilt from registry records; evaluation itself is in evaluate.ts.
+
+import type { SchemaRecord, SegmentRecord, SubscriptionRecord } from "../controller/records.ts";
+import { DEFAULT_IDENTITY_FIELDS } from "../resources/types.ts";
+import {
+  type CompiledSegment,
+  compileSegment,
+  type FieldTypes,
+  SegmentQLError,
+} from "../segmentql/index.ts";
+import { FieldIndex } from "./field-index.ts";
+
+export interface ModelSegment {
+  readonly record: SegmentRecord;
+  readonly compiled: CompiledSegment;
+}
+
+export interface SegmentProblem {
+  readonly segmentId: string;
+  readonly error: string;
+}
+
+export class NamespaceModel {
+  readonly namespace: string;
+  readonly identityFields: readonly string[];
+  readonly types: FieldTypes;
+  readonly segments: ReadonlyMap<string, ModelSegment>;
+  /** Segments with time dependence, evaluated on timers. */
+  readonly timeDependent: readonly string[];
+  readonly index: FieldIndex<string>;
+  /** Segment id → subscriptions that listen to it. */
+  readonly subscriptionsBySegment: ReadonlyMap<string, readonly SubscriptionRecord[]>;
+  readonly subscriptions: ReadonlyMap<string, SubscriptionRecord>;
+  /** Segments that failed to compile here (the controller reports them; evaluation skips them). */
+  readonly problems: readonly SegmentProblem[];
+
+  constructor(
+    namespace: string,
+    schema: SchemaRecord | undefined,
+    segments: readonly SegmentRecord[],
+    subscriptions: readonly SubscriptionRecord[],
+  ) {
+    this.namespace = namespace;
+    this.identityFields = schema?.identityFields?.length
+      ? schema.identityFields
+      : DEFAULT_IDENTITY_FIELDS;
+    this.types = schema?.fields ?? {};
+    const bySlug = new Map<string, SegmentRecord>();
+    for (const s of segments) {
+      bySlug.set(s.slug.toLowerCase(), s);
+      bySlug.set(s.id, s);
+      bySlug.set(s.name, s);
+    }
+    const compiled = new Map<string, ModelSegment>();
+    const problems: SegmentProblem[] = [];
+    const index = new FieldIndex<string>();
+    const timeDependent: string[] = [];
+    for (const record of segments) {
+      try {
+        const seg = compileSegment(record.segmentql, {
+          types: this.types,
+          includes: (name) =>
+            bySlug.get(name.toLowerCase())?.segmentql ?? bySlug.get(name)?.segmentql,
+        });
+        compiled.set(record.id, { record, compiled: seg });
+        index.set(record.id, seg.fields);
+        if (seg.timeDependent) timeDependent.push(record.id);
+      } catch (err) {
+        if (!(err instanceof SegmentQLError)) throw err;
+        problems.push({ segmentId: record.id, error: err.message });
+      }
+    }
+    const bySegment = new Map<string, SubscriptionRecord[]>();
+    for (const sub of subscriptions) {
+      for (const id of sub.segmentIds) {
+        let list = bySegment.get(id);
+        if (!list) bySegment.set(id, (list = []));
+        list.push(sub);
+      }
+    }
+    this.segments = compiled;
+    this.index = index;
+    this.timeDependent = timeDependent;
+    this.subscriptionsBySegment = bySegment;
+    this.subscriptions = new Map(subscriptions.map((s) => [s.id, s]));
+    this.problems = problems;
+  }
+
+  /**
+   * Segment ids whose meaning differs between two models: added, removed, rewritten, reading a
+   * changed schema, or including a segment that changed.
+   */
+  changedSegments(previous: NamespaceModel | undefined): string[] {
+    if (!previous || JSON.stringify(previous.types) !== JSON.stringify(this.types)) {
+      return [...new Set([...this.segments.keys(), ...(previous?.segments.keys() ?? [])])];
+    }
+    const definition = (m: NamespaceModel, id: string) => {
+      const s = m.segments.get(id);
+      if (!s) return undefined;
+      const parts = [s.record.segmentql];
+      for (const inc of s.compiled.includes) {
+        const target = [...m.segments.values()].find(
+          (x) => x.record.slug.toLowerCase() === inc || x.record.id === inc,
+        );
+        parts.push(target?.record.segmentql ?? "");
+      }
+      return parts.join("\u0000");
+    };
+    const out: string[] = [];
+    for (const id of new Set([...this.segments.keys(), ...previous.segments.keys()])) {
+      if (definition(this, id) !== definition(previous, id)) out.push(id);
+    }
+    return out;
+  }
+}

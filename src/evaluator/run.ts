@@ -1,0 +1,157 @@
+// `segwatch evaluator`: owns a set of event partitions, keeps a model per namespace from the
+// registry, and starts the partition workers. When segment definitions change it re-evaluates the
+// stored profiles; when a subscription asks for a backfill it runs one per partition.
+
+import { createHash } from "node:crypto";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { RegistryCache } from "../controller/registry-cache.ts";
+import { bootstrap } from "../nats/bootstrap.ts";
+import { connectNats, type NatsSettings } from "../nats/connection.ts";
+import { DEFAULT_PARTITIONS } from "../profile/identity.ts";
+import { NamespaceModel } from "./model.ts";
+import { PartitionWorker } from "./partition-worker.ts";
+import { ProfileStore } from "./profile-store.ts";
+import { KvStats } from "./stats.ts";
+
+/** Registry changes are applied after this quiet period, so a burst rebuilds a model once. */
+const MODEL_REBUILD_DELAY_MS = 50;
+
+export interface EvaluatorOptions {
+  readonly nats?: NatsSettings;
+  /** An existing connection (then `nats` is ignored and the connection is not closed on stop). */
+  readonly connection?: NatsConnection;
+  /** Total number of event partitions (must match the API's). */
+  readonly partitions?: number;
+  /** The partitions this process owns (default all). */
+  readonly owned?: readonly number[];
+  /** The clock (tests move it); default Date.now. */
+  readonly clock?: () => number;
+  readonly log?: (level: "info" | "warn" | "error", message: string, error?: unknown) => void;
+}
+
+export interface Evaluator {
+  /** Stops taking events, finishes the batches in progress, closes what it opened. */
+  stop(): Promise<void>;
+}
+
+export async function runEvaluator(opts: EvaluatorOptions = {}): Promise<Evaluator> {
+  const log = opts.log ?? defaultLog;
+  const nc = opts.connection ?? (await connectNats("segwatch-evaluator", opts.nats));
+  const buckets = await bootstrap(nc);
+  const partitions = opts.partitions ?? DEFAULT_PARTITIONS;
+  const owned = opts.owned ?? Array.from({ length: partitions }, (_, i) => i);
+  const registry = await RegistryCache.open(buckets.registry, (err) =>
+    log("error", "registry watch failed", err),
+  );
+  const stats = new KvStats(buckets.status, partitions);
+  const profiles = new ProfileStore(buckets.profiles);
+  const models = new Map<string, NamespaceModel>();
+
+  const rebuild = (
+    namespace: string,
+  ): { model: NamespaceModel; previous: NamespaceModel | undefined } => {
+    const previous = models.get(namespace);
+    const model = new NamespaceModel(
+      namespace,
+      registry.schema(namespace),
+      registry.segments(namespace),
+      registry.subscriptions(namespace),
+    );
+    models.set(namespace, model);
+    for (const p of model.problems)
+      log("warn", `${namespace}: segment ${p.segmentId} not evaluated: ${p.error}`);
+    return { model, previous };
+  };
+  const namespaces = new Set(
+    [...registry.segments(), ...registry.subscriptions()].map((r) => r.namespace),
+  );
+  for (const ns of namespaces) rebuild(ns);
+
+  const js = jetstream(nc);
+  const jsm = await jetstreamManager(nc);
+  const workers = owned.map(
+    (p) =>
+      new PartitionWorker(p, {
+        js,
+        jsm,
+        profiles,
+        model: (ns) => models.get(ns),
+        stats,
+        clock: opts.clock ?? Date.now,
+        log,
+      }),
+  );
+
+  const startBackfills = async (model: NamespaceModel) => {
+    for (const sub of model.subscriptions.values()) {
+      if (!sub.backfillRequestedAt) continue;
+      for (const w of workers) {
+        if (!(await stats.backfillComplete(model.namespace, sub.id, w.partition)))
+          w.backfill(model.namespace, sub.id);
+      }
+    }
+  };
+
+  const pending = new Set<string>();
+  let timer: NodeJS.Timeout | undefined;
+  const apply = async () => {
+    timer = undefined;
+    const batch = [...pending];
+    pending.clear();
+    for (const ns of batch) {
+      const { model, previous } = rebuild(ns);
+      const changed = model.changedSegments(previous);
+      if (changed.length > 0) {
+        const version = digest(
+          changed.map((id) => `${id}@${model.segments.get(id)?.record.generation ?? "deleted"}`),
+        );
+        for (const w of workers) w.reevaluate(ns, changed, version);
+      }
+      await startBackfills(model);
+    }
+  };
+  registry.onChange((change) => {
+    pending.add(change.namespace);
+    timer ??= setTimeout(
+      () => void apply().catch((err) => log("error", "applying registry changes failed", err)),
+      MODEL_REBUILD_DELAY_MS,
+    );
+  });
+
+  for (const w of workers) await w.start();
+  // Definitions may have changed while no evaluator ran: re-evaluate what is stored (transitions are
+  // diffs against stored memberships, so an unchanged segment yields none).
+  for (const model of models.values()) {
+    const ids = [...model.segments.keys()];
+    const version = digest(ids.map((id) => `${id}@${model.segments.get(id)!.record.generation}`));
+    for (const w of workers) w.reevaluate(model.namespace, ids, version);
+    await startBackfills(model);
+  }
+  log("info", `evaluator: ${owned.length} of ${partitions} partitions, ${models.size} namespaces`);
+
+  return {
+    async stop() {
+      if (timer) clearTimeout(timer);
+      registry.stop();
+      await Promise.all(workers.map((w) => w.stop()));
+      if (!opts.connection) await nc.drain();
+    },
+  };
+}
+
+function digest(parts: readonly string[]): string {
+  return createHash("sha256")
+    .update([...parts].sort().join("\n"))
+    .digest("hex")
+    .slice(0, 16);
+}
+
+function defaultLog(level: "info" | "warn" | "error", message: string, error?: unknown): void {
+  const line = error
+    ? `${message}: ${error instanceof Error ? error.message : String(error)}`
+    : message;
+  (level === "error" ? console.error : level === "warn" ? console.warn : console.log)(
+    `[evaluator] ${line}`,
+  );
+}

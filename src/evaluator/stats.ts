@@ -1,0 +1,100 @@
+// Counters in KV segwatch-status that the controller reads into status: members per segment, backfill
+// progress per subscription. Several evaluators update the same keys, so every update is a
+// compare-and-set retried on conflict.
+
+import type { KV } from "@nats-io/kv";
+import type { SegmentStats, SubscriptionStats } from "../controller/records.ts";
+import { statusKey } from "../nats/names.ts";
+import type { StatsSink } from "./partition-worker.ts";
+
+const MAX_CAS_ATTEMPTS = 10;
+
+/** Per-partition backfill progress, beside the subscription's stats: "<key>.backfill.<partition>". */
+interface PartitionBackfill {
+  readonly members: number;
+  readonly complete: boolean;
+}
+
+export class KvStats implements StatsSink {
+  private readonly kv: KV;
+  private readonly partitions: number;
+
+  /** @param partitions the total partition count, to know when every partition finished a backfill */
+  constructor(kv: KV, partitions: number) {
+    this.kv = kv;
+    this.partitions = partitions;
+  }
+
+  async addMembers(namespace: string, deltas: ReadonlyMap<string, number>): Promise<void> {
+    for (const [segmentId, delta] of deltas) {
+      if (delta === 0) continue;
+      await update<SegmentStats>(this.kv, statusKey.segment(namespace, segmentId), (cur) => ({
+        members: Math.max(0, (cur?.members ?? 0) + delta),
+        updatedAt: new Date().toISOString(),
+      }));
+    }
+  }
+
+  async backfillProgress(
+    namespace: string,
+    subscriptionId: string,
+    partition: number,
+    members: number,
+    complete: boolean,
+  ): Promise<void> {
+    const key = statusKey.subscription(namespace, subscriptionId);
+    const mine: PartitionBackfill = { members, complete };
+    await this.kv.put(`${key}.backfill.${partition}`, JSON.stringify(mine));
+    let total = 0;
+    let done = 0;
+    for await (const k of await this.kv.keys(`${key}.backfill.*`)) {
+      const e = await this.kv.get(k);
+      if (!e || e.operation !== "PUT") continue;
+      const p = e.json<PartitionBackfill>();
+      total += p.members;
+      if (p.complete) done++;
+    }
+    const state = done >= this.partitions ? "Complete" : "Running";
+    await update<SubscriptionStats>(this.kv, key, (cur) => ({
+      delivered: cur?.delivered ?? 0,
+      failed: cur?.failed ?? 0,
+      deadLettered: cur?.deadLettered ?? 0,
+      lastDeliveryTime: cur?.lastDeliveryTime ?? null,
+      lastError: cur?.lastError ?? null,
+      ...cur,
+      backfill: { state, members: total, at: new Date().toISOString() },
+    }));
+  }
+
+  /** Whether this partition already finished the subscription's backfill (a restart must not redo it). */
+  async backfillComplete(
+    namespace: string,
+    subscriptionId: string,
+    partition: number,
+  ): Promise<boolean> {
+    const e = await this.kv.get(
+      `${statusKey.subscription(namespace, subscriptionId)}.backfill.${partition}`,
+    );
+    return e?.operation === "PUT" && e.json<PartitionBackfill>().complete;
+  }
+}
+
+/** Read-modify-write with compare-and-set, retried when another writer got there first. */
+export async function update<T>(
+  kv: KV,
+  key: string,
+  fn: (current: T | undefined) => T,
+): Promise<void> {
+  for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+    const e = await kv.get(key);
+    const exists = e !== null && e.operation === "PUT";
+    const next = JSON.stringify(fn(exists ? e.json<T>() : undefined));
+    try {
+      if (exists) await kv.update(key, next, e.revision);
+      else await kv.create(key, next);
+      return;
+    } catch (err) {
+      if (attempt === MAX_CAS_ATTEMPTS - 1) throw err;
+    }
+  }
+}
