@@ -13,9 +13,10 @@ import {
 } from "@nats-io/jetstream";
 import { envelopeHeaders } from "../delivery/envelope.ts";
 import { EVENTS_STREAM, partitionFilter } from "../nats/names.ts";
-import { publishAll } from "../nats/publisher.ts";
-import { identityOf } from "../profile/identity.ts";
+import type { JetStreamPublisher } from "../nats/publisher.ts";
+import { type Identity, identityOf } from "../profile/identity.ts";
 import { mergeEvent, type Profile } from "../profile/profile.ts";
+import { DEFAULT_IDENTITY_FIELDS } from "../resources/types.ts";
 import { type Cause, deliveriesFor, type OutgoingDelivery } from "./deliveries.ts";
 import { dueSegments, evaluateProfile, nextCheckOf, type Transition } from "./evaluate.ts";
 import type { NamespaceModel } from "./model.ts";
@@ -26,6 +27,10 @@ import { TimerQueue } from "./timer-queue.ts";
 export const PARTITION_DEFAULTS = {
   /** Events per batch: larger batches amortise the flush, smaller ones cut latency under load. */
   maxBatch: 512,
+  /** The longest profiles wait to be stored (and events to be acked) while more events keep coming. */
+  persistIntervalMs: 500,
+  /** Events waiting for their profiles to be stored before they are stored regardless; below maxAckPending. */
+  persistMaxEvents: 2048,
   /** Profiles re-evaluated per batch by a scan (segment change, backfill), between event batches. */
   scanChunk: 256,
   /** Timers fired per batch. */
@@ -39,6 +44,7 @@ export const PARTITION_DEFAULTS = {
 export interface PartitionDeps {
   readonly js: JetStreamClient;
   readonly jsm: JetStreamManager;
+  readonly publisher: JetStreamPublisher;
   readonly profiles: ProfileStore;
   /** The namespace model, or undefined when the namespace has nothing registered. */
   readonly model: (namespace: string) => NamespaceModel | undefined;
@@ -62,7 +68,7 @@ export interface StatsSink {
 /** A background job over a partition's stored profiles. */
 interface ScanJob {
   readonly namespace: string;
-  readonly kind: "reevaluate" | "backfill" | "timers";
+  readonly kind: "reevaluate" | "backfill";
   /** For reevaluate: the segments whose definition changed; their digest names the idempotency keys. */
   readonly segmentIds?: readonly string[];
   readonly version?: string;
@@ -72,13 +78,34 @@ interface ScanJob {
   members: number;
 }
 
-/** A batch's pending effects. */
-class Batch {
-  readonly deliveries: OutgoingDelivery[] = [];
+interface ParsedEvent {
+  readonly m: JsMsg;
+  readonly namespace: string;
+  readonly model: NamespaceModel | undefined;
+  readonly event: Record<string, unknown>;
+  readonly identity: Identity;
+  readonly kvKey: string;
+}
+
+/** What evaluation keeps on a profile besides its fields: a change means it must be stored. */
+function stateOf(profile: Profile): string {
+  return JSON.stringify([profile.segments, profile.checks ?? null, profile.backfilled ?? null]);
+}
+
+/**
+ * Effects waiting to become durable. Deliveries are published after every batch (they are what
+ * users wait for); profiles are stored and events acked for several batches at once, so a user
+ * with many events in a short time is written once — safe because a replay of the unacked events
+ * republishes the same deliveries under the same idempotency keys, which JetStream drops.
+ */
+class Window {
   readonly dirty = new Map<string, { namespace: string; profile: Profile }>();
   readonly acks: JsMsg[] = [];
   readonly memberDeltas = new Map<string, Map<string, number>>();
   readonly finishedJobs: ScanJob[] = [];
+  /** Deliveries of the batch in progress (published before the batch ends). */
+  deliveries: OutgoingDelivery[] = [];
+  opened = 0;
 
   touch(namespace: string, kvKey: string, profile: Profile): void {
     this.dirty.set(kvKey, { namespace, profile });
@@ -88,17 +115,13 @@ class Batch {
     if (transitions.length === 0) return;
     let m = this.memberDeltas.get(namespace);
     if (!m) this.memberDeltas.set(namespace, (m = new Map()));
-    for (const t of transitions)
+    for (const t of transitions) {
       m.set(t.segmentId, (m.get(t.segmentId) ?? 0) + (t.event === "enter" ? 1 : -1));
+    }
   }
 
   get empty(): boolean {
-    return (
-      this.deliveries.length === 0 &&
-      this.dirty.size === 0 &&
-      this.acks.length === 0 &&
-      this.finishedJobs.length === 0
-    );
+    return this.dirty.size === 0 && this.acks.length === 0 && this.finishedJobs.length === 0;
   }
 }
 
@@ -146,10 +169,6 @@ export class PartitionWorker {
     this.running = true;
     await this.deps.jsm.consumers.add(EVENTS_STREAM, evaluatorConsumerConfig(this.partition));
     await this.startConsuming();
-    // Timers of profiles stored before this process started.
-    for (const namespace of await this.deps.profiles.namespaces(this.partition)) {
-      this.enqueue({ namespace, kind: "timers", position: 0, members: 0 });
-    }
     this.loop = this.run();
   }
 
@@ -178,6 +197,10 @@ export class PartitionWorker {
     this.signal();
     await this.loop;
     if (this.timerHandle) clearTimeout(this.timerHandle);
+    // What was processed is stored and acked; what was not is redelivered to the next owner.
+    await this.persist().catch((err) =>
+      this.deps.log("error", `partition ${this.partition}: final store failed`, err),
+    );
   }
 
   /** Re-evaluates every stored profile of the namespace for the changed segments. */
@@ -213,6 +236,16 @@ export class PartitionWorker {
       const now = this.deps.clock();
       const due = this.timers.peek();
       if (this.queue.length === 0 && this.jobs.length === 0 && (due === undefined || due > now)) {
+        if (!this.window.empty) {
+          try {
+            await this.persist();
+          } catch (err) {
+            this.deps.log("error", `partition ${this.partition}: storing profiles failed`, err);
+            this.dropWindow();
+            await this.restartConsuming();
+          }
+          continue;
+        }
         await new Promise<void>((resolve) => {
           this.wake = resolve;
           if (due !== undefined) {
@@ -239,20 +272,54 @@ export class PartitionWorker {
     }
   }
 
+  private readonly window = new Window();
+
   private async processBatch(): Promise<void> {
-    const batch = new Batch();
+    const batch = this.window;
+    if (batch.empty) batch.opened = this.deps.clock();
     const events = this.queue.splice(0, PARTITION_DEFAULTS.maxBatch);
+    batch.deliveries = [];
     try {
-      for (const m of events) await this.applyEvent(m, batch);
+      const parsed = events.map((m) => this.parseEvent(m, batch));
+      // One round of parallel reads instead of one read per event.
+      await this.deps.profiles.prefetch(
+        parsed.flatMap((e) => (e ? [{ kvKey: e.kvKey, types: e.model?.types ?? {} }] : [])),
+      );
+      for (const e of parsed) if (e) await this.applyEvent(e, batch);
       await this.fireTimers(batch);
       await this.scanChunk(batch);
-      await this.flush(batch);
+      await this.deps.publisher.publishAll(
+        batch.deliveries.map((d) => ({
+          subject: d.subject,
+          data: JSON.stringify(d.payload),
+          headers: envelopeHeaders(d.envelope),
+        })),
+      );
+      batch.deliveries = [];
+      const busy = this.queue.length > 0;
+      const age = this.deps.clock() - batch.opened;
+      if (
+        !busy ||
+        age >= PARTITION_DEFAULTS.persistIntervalMs ||
+        batch.acks.length >= PARTITION_DEFAULTS.persistMaxEvents
+      ) {
+        await this.persist();
+      }
     } catch (err) {
-      // Cached profiles hold changes that were not stored: read them back next time.
-      this.deps.profiles.evict(batch.dirty.keys());
-      this.queue.unshift(...events);
+      this.dropWindow();
       throw err;
     }
+  }
+
+  /** Forgets everything not yet stored: cached profiles are read back, events redelivered. */
+  private dropWindow(): void {
+    const w = this.window;
+    this.deps.profiles.evict(w.dirty.keys());
+    this.queue.unshift(...w.acks.splice(0));
+    w.dirty.clear();
+    w.memberDeltas.clear();
+    w.finishedJobs.splice(0);
+    w.deliveries = [];
   }
 
   /**
@@ -275,33 +342,38 @@ export class PartitionWorker {
     }
   }
 
-  private async applyEvent(m: JsMsg, batch: Batch): Promise<void> {
+  /** Reads an event's namespace, body and identity; an unusable event is acked and dropped. */
+  private parseEvent(m: JsMsg, batch: Window): ParsedEvent | undefined {
     const namespace = m.subject.split(".")[2]!;
     const model = this.deps.model(namespace);
     let event: Record<string, unknown>;
     try {
       const parsed: unknown = m.json();
-      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
         throw new Error("not a JSON object");
+      }
       event = parsed as Record<string, unknown>;
     } catch (err) {
       this.deps.log("warn", `event ${m.seq} in ${m.subject} is not a JSON object; dropped`, err);
       batch.acks.push(m);
-      return;
+      return undefined;
     }
-    const identityFields = model?.identityFields ?? ["user_id"];
+    const identityFields = model?.identityFields ?? DEFAULT_IDENTITY_FIELDS;
     const identity = identityOf(event, identityFields);
     if (!identity) {
-      this.deps.log(
-        "warn",
-        `event ${m.seq} in ${namespace} has none of the identity fields ${identityFields.join(", ")}; dropped`,
-      );
+      const fields = identityFields.join(", ");
+      this.deps.log("warn", `event ${m.seq} in ${namespace} has none of ${fields}; dropped`);
       batch.acks.push(m);
-      return;
+      return undefined;
     }
+    const kvKey = profileKvKey(namespace, this.partition, identity.key);
+    return { m, namespace, model, event, identity, kvKey };
+  }
+
+  private async applyEvent(e: ParsedEvent, batch: Window): Promise<void> {
+    const { m, namespace, model, event, identity, kvKey } = e;
     const now = this.deps.clock();
     const types = model?.types ?? {};
-    const kvKey = profileKvKey(namespace, this.partition, identity.key);
     const profile = await this.deps.profiles.load(
       namespace,
       this.partition,
@@ -311,7 +383,7 @@ export class PartitionWorker {
     );
     batch.acks.push(m);
     if (m.seq <= profile.lastSeq) return; // applied before a crash or redelivery
-    if (model) this.backfillUser(model, profile, batch);
+    if (model) this.settle(model, profile, batch, now);
     const merge = mergeEvent(profile, event, types, new Date(now));
     for (const r of merge.rejected) {
       this.deps.log(
@@ -321,29 +393,40 @@ export class PartitionWorker {
     }
     profile.lastSeq = m.seq;
     if (model && merge.changed.length > 0) {
-      const evaluation = evaluateProfile(
-        model,
-        profile,
-        { kind: "fields", fields: merge.changed },
-        now,
-      );
+      const scope = { kind: "fields", fields: merge.changed } as const;
+      const evaluation = evaluateProfile(model, profile, scope, now);
       this.record(model, profile, evaluation.transitions, { kind: "event", seq: m.seq }, batch);
     }
     batch.touch(namespace, kvKey, profile);
   }
 
   /**
+   * Brings a profile up to date before anything else changes it: its pending backfills, then its
+   * due time boundaries — each under its own cause, so a replay after a crash names every resulting
+   * delivery the same way the first run did.
+   */
+  private settle(model: NamespaceModel, profile: Profile, batch: Window, now: number): void {
+    this.backfillUser(model, profile, batch);
+    const due = dueSegments(profile, now);
+    if (due.length === 0) return;
+    // The idempotency key names the boundary instant, which a replay computes again.
+    const at = Math.min(...due.map((id) => profile.checks![id]!));
+    const evaluation = evaluateProfile(model, profile, { kind: "segments", ids: due }, now);
+    this.record(model, profile, evaluation.transitions, { kind: "timer", at }, batch);
+  }
+
+  /**
    * A subscription's backfill reaches each user once: either the scan gets there first, or — when an
    * event for the user comes first — here, before the event changes anything.
    */
-  private backfillUser(model: NamespaceModel, profile: Profile, batch: Batch): void {
+  private backfillUser(model: NamespaceModel, profile: Profile, batch: Window): void {
     for (const job of this.jobs) {
       if (job.kind !== "backfill" || job.namespace !== model.namespace) continue;
       this.backfillStep(model, profile, job, batch);
     }
   }
 
-  private backfillStep(model: NamespaceModel, profile: Profile, job: ScanJob, batch: Batch): void {
+  private backfillStep(model: NamespaceModel, profile: Profile, job: ScanJob, batch: Window): void {
     const sub = model.subscriptions.get(job.subscriptionId!);
     if (!sub || profile.backfilled?.includes(sub.id)) return;
     (profile.backfilled ??= []).push(sub.id);
@@ -366,67 +449,53 @@ export class PartitionWorker {
     profile: Profile,
     transitions: Transition[],
     cause: Cause,
-    batch: Batch,
+    batch: Window,
   ): void {
     if (transitions.length === 0) return;
     batch.count(model.namespace, transitions);
     batch.deliveries.push(...deliveriesFor(model, profile, transitions, cause));
   }
 
-  private async fireTimers(batch: Batch): Promise<void> {
+  private async fireTimers(batch: Window): Promise<void> {
     const now = this.deps.clock();
     for (const t of this.timers.popDue(now, PARTITION_DEFAULTS.timerChunk)) {
       const model = this.deps.model(t.namespace);
       if (!model) continue;
       const kvKey = profileKvKey(t.namespace, this.partition, t.profileKey);
       const profile = await this.deps.profiles.get(kvKey, model.types);
-      if (!profile) continue;
-      const due = dueSegments(profile, now);
-      if (due.length === 0) continue;
-      // The idempotency key names the boundary instant, which a replay computes again.
-      const at = Math.min(...due.map((id) => profile.checks![id]!));
-      this.backfillUser(model, profile, batch);
-      const evaluation = evaluateProfile(model, profile, { kind: "segments", ids: due }, now);
-      this.record(model, profile, evaluation.transitions, { kind: "timer", at }, batch);
+      if (!profile || dueSegments(profile, now).length === 0) continue;
+      this.settle(model, profile, batch, now);
       batch.touch(t.namespace, kvKey, profile);
     }
   }
 
-  private async scanChunk(batch: Batch): Promise<void> {
+  private async scanChunk(batch: Window): Promise<void> {
     const job = this.jobs[0];
     if (!job) return;
     const model = this.deps.model(job.namespace);
-    job.keys ??= await this.deps.profiles.keys(job.namespace, this.partition);
-    const end = Math.min(job.keys.length, job.position + PARTITION_DEFAULTS.scanChunk);
-    const now = this.deps.clock();
-    for (; job.position < end; job.position++) {
-      const kvKey = job.keys[job.position]!;
-      const profile = await this.deps.profiles.get(kvKey, model?.types ?? {});
-      if (!profile) continue;
-      if (job.kind === "timers") {
-        this.timers.set(job.namespace, profile.key, nextCheckOf(profile));
-        continue;
+    job.keys ??= model ? await this.deps.profiles.keys(job.namespace, this.partition) : [];
+    const chunk = job.keys.slice(job.position, job.position + PARTITION_DEFAULTS.scanChunk);
+    job.position += chunk.length;
+    if (model) {
+      await this.deps.profiles.prefetch(chunk.map((kvKey) => ({ kvKey, types: model.types })));
+      const now = this.deps.clock();
+      for (const kvKey of chunk) {
+        const profile = await this.deps.profiles.get(kvKey, model.types);
+        if (!profile) continue;
+        const before = stateOf(profile);
+        this.settle(model, profile, batch, now);
+        if (job.kind === "backfill") {
+          this.backfillStep(model, profile, job, batch);
+        } else {
+          const scope = { kind: "segments", ids: job.segmentIds! } as const;
+          const evaluation = evaluateProfile(model, profile, scope, now);
+          const cause = { kind: "scan", version: job.version! } as const;
+          this.record(model, profile, evaluation.transitions, cause, batch);
+        }
+        // A scan visits every profile; only those it changed are written back.
+        if (stateOf(profile) !== before) batch.touch(job.namespace, kvKey, profile);
+        else this.timers.set(job.namespace, profile.key, nextCheckOf(profile));
       }
-      if (!model) continue;
-      if (job.kind === "backfill") {
-        this.backfillStep(model, profile, job, batch);
-      } else {
-        this.backfillUser(model, profile, batch);
-        const evaluation = evaluateProfile(
-          model,
-          profile,
-          { kind: "segments", ids: job.segmentIds! },
-          now,
-        );
-        this.record(
-          model,
-          profile,
-          evaluation.transitions,
-          { kind: "scan", version: job.version! },
-          batch,
-        );
-      }
-      batch.touch(job.namespace, kvKey, profile);
     }
     if (job.position >= job.keys.length) {
       this.jobs.shift();
@@ -434,45 +503,33 @@ export class PartitionWorker {
     }
   }
 
-  private async flush(batch: Batch): Promise<void> {
-    if (batch.empty) return;
-    await publishAll(
-      this.deps.js,
-      batch.deliveries.map((d) => ({
-        subject: d.subject,
-        data: JSON.stringify(d.payload),
-        headers: envelopeHeaders(d.envelope),
-      })),
-    );
+  /** Stores the window's profiles, then acks its events and reports its counters. */
+  private async persist(): Promise<void> {
+    const w = this.window;
+    if (w.empty) return;
     await this.deps.profiles.saveAll(
-      [...batch.dirty].map(([kvKey, { profile }]) => ({ kvKey, profile })),
+      [...w.dirty].map(([kvKey, { profile }]) => ({ kvKey, profile })),
     );
-    for (const m of batch.acks) m.ack();
-    for (const { namespace, profile } of batch.dirty.values())
+    for (const m of w.acks.splice(0)) m.ack();
+    for (const { namespace, profile } of w.dirty.values())
       this.timers.set(namespace, profile.key, nextCheckOf(profile));
-    // Counters are advisory (status): a failure is logged, never replays the batch.
+    w.dirty.clear();
+    const deltas = [...w.memberDeltas];
+    w.memberDeltas.clear();
+    const finished = w.finishedJobs.splice(0);
+    // Counters are advisory (status): a failure is logged, never replays events.
     try {
-      for (const [namespace, deltas] of batch.memberDeltas)
-        await this.deps.stats.addMembers(namespace, deltas);
-      for (const job of this.jobs) {
-        if (job.kind === "backfill")
-          await this.deps.stats.backfillProgress(
-            job.namespace,
-            job.subscriptionId!,
-            this.partition,
-            job.members,
-            false,
-          );
-      }
-      for (const job of batch.finishedJobs) {
-        if (job.kind === "backfill")
-          await this.deps.stats.backfillProgress(
-            job.namespace,
-            job.subscriptionId!,
-            this.partition,
-            job.members,
-            true,
-          );
+      for (const [namespace, d] of deltas) await this.deps.stats.addMembers(namespace, d);
+      for (const job of [...this.jobs, ...finished]) {
+        if (job.kind !== "backfill") continue;
+        const complete = finished.includes(job);
+        await this.deps.stats.backfillProgress(
+          job.namespace,
+          job.subscriptionId!,
+          this.partition,
+          job.members,
+          complete,
+        );
       }
     } catch (err) {
       this.deps.log("warn", `partition ${this.partition}: status counters not updated`, err);

@@ -3,6 +3,8 @@
 // profiles are evicted and read back.
 
 import type { KV } from "@nats-io/kv";
+import { PROFILES_BUCKET } from "../nats/names.ts";
+import type { JetStreamPublisher } from "../nats/publisher.ts";
 import type { Identity } from "../profile/identity.ts";
 import {
   newProfile,
@@ -14,8 +16,8 @@ import type { FieldTypes } from "../segmentql/index.ts";
 
 /** Profiles kept in memory per evaluator process. */
 export const DEFAULT_PROFILE_CACHE_SIZE = 100_000;
-/** KV puts in flight at once during a flush. */
-const PUT_WINDOW = 128;
+/** KV reads or writes in flight at once. */
+const IO_WINDOW = 128;
 
 export function profileKvKey(namespace: string, partition: number, profileKey: string): string {
   return `${namespace}.${partition}.${profileKey}`;
@@ -26,9 +28,15 @@ export class ProfileStore {
   private readonly limit: number;
   /** Insertion-ordered: re-inserting on use keeps the most recently used last. */
   private readonly cache = new Map<string, Profile>();
+  /** Keys read and found absent since: a new user's first event need not read twice. */
+  private readonly absent = new Set<string>();
 
-  constructor(kv: KV, limit = DEFAULT_PROFILE_CACHE_SIZE) {
+  private readonly publisher: JetStreamPublisher;
+
+  /** Reads go through the KV client; writes through the fast publisher (a KV put is a publish). */
+  constructor(kv: KV, publisher: JetStreamPublisher, limit = DEFAULT_PROFILE_CACHE_SIZE) {
     this.kv = kv;
+    this.publisher = publisher;
     this.limit = limit;
   }
 
@@ -44,7 +52,7 @@ export class ProfileStore {
     now: Date,
   ): Promise<Profile> {
     const kvKey = profileKvKey(namespace, partition, identity.key);
-    const found = await this.get(kvKey, types);
+    const found = this.absent.has(kvKey) ? undefined : await this.get(kvKey, types);
     if (found) return found;
     const created = newProfile(identity.key, { field: identity.field, value: identity.value }, now);
     this.remember(kvKey, created);
@@ -60,34 +68,48 @@ export class ProfileStore {
       return cached;
     }
     const e = await this.kv.get(kvKey);
-    if (!e || e.operation !== "PUT") return undefined;
+    if (!e || e.operation !== "PUT") {
+      if (this.absent.size >= this.limit) this.absent.clear();
+      this.absent.add(kvKey);
+      return undefined;
+    }
     const profile = restoreProfile(e.json<StoredProfile>(), types);
     this.remember(kvKey, profile);
     return profile;
   }
 
-  /** Stores the profiles (a bounded window of puts in flight); rejects if any put failed. */
-  async saveAll(items: readonly { kvKey: string; profile: Profile }[]): Promise<void> {
+  /** Reads the uncached profiles among these into the cache, a bounded window of reads in flight. */
+  async prefetch(items: readonly { kvKey: string; types: FieldTypes }[]): Promise<void> {
+    const missing = new Map<string, FieldTypes>();
+    for (const i of items) if (!this.cache.has(i.kvKey)) missing.set(i.kvKey, i.types);
+    const keys = [...missing.keys()];
     let next = 0;
-    let error: unknown;
     const lane = async () => {
-      while (next < items.length && error === undefined) {
-        const { kvKey, profile } = items[next++]!;
-        try {
-          await this.kv.put(kvKey, JSON.stringify(profile));
-          this.remember(kvKey, profile);
-        } catch (err) {
-          error ??= err;
-        }
+      while (next < keys.length) {
+        const kvKey = keys[next++]!;
+        await this.get(kvKey, missing.get(kvKey)!);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(PUT_WINDOW, items.length) }, lane));
-    if (error !== undefined) throw error;
+    await Promise.all(Array.from({ length: Math.min(IO_WINDOW, keys.length) }, lane));
+  }
+
+  /** Stores the profiles; rejects if any write was not acknowledged. */
+  async saveAll(items: readonly { kvKey: string; profile: Profile }[]): Promise<void> {
+    await this.publisher.publishAll(
+      items.map(({ kvKey, profile }) => ({
+        subject: `$KV.${PROFILES_BUCKET}.${kvKey}`,
+        data: JSON.stringify(profile),
+      })),
+    );
+    for (const { kvKey, profile } of items) this.remember(kvKey, profile);
   }
 
   /** Forgets cached profiles (after a failed flush their cached state is ahead of the store). */
   evict(kvKeys: Iterable<string>): void {
-    for (const k of kvKeys) this.cache.delete(k);
+    for (const k of kvKeys) {
+      this.cache.delete(k);
+      this.absent.delete(k);
+    }
   }
 
   /** The KV keys of a namespace's profiles in a partition. */
@@ -106,6 +128,7 @@ export class ProfileStore {
   }
 
   private remember(kvKey: string, profile: Profile): void {
+    this.absent.delete(kvKey);
     this.cache.delete(kvKey);
     this.cache.set(kvKey, profile);
     if (this.cache.size > this.limit) this.cache.delete(this.cache.keys().next().value!);

@@ -8,6 +8,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { RegistryCache } from "../controller/registry-cache.ts";
 import { bootstrap } from "../nats/bootstrap.ts";
 import { connectNats, type NatsSettings } from "../nats/connection.ts";
+import { JetStreamPublisher } from "../nats/publisher.ts";
 import { DEFAULT_PARTITIONS } from "../profile/identity.ts";
 import { NamespaceModel } from "./model.ts";
 import { PartitionWorker } from "./partition-worker.ts";
@@ -44,8 +45,12 @@ export async function runEvaluator(opts: EvaluatorOptions = {}): Promise<Evaluat
   const registry = await RegistryCache.open(buckets.registry, (err) =>
     log("error", "registry watch failed", err),
   );
-  const stats = new KvStats(buckets.status, partitions);
-  const profiles = new ProfileStore(buckets.profiles);
+  const stats = new KvStats(buckets.status, partitions, (err) =>
+    log("warn", "member counts not written", err),
+  );
+  stats.start();
+  const publisher = new JetStreamPublisher(nc);
+  const profiles = new ProfileStore(buckets.profiles, publisher);
   const models = new Map<string, NamespaceModel>();
 
   const rebuild = (
@@ -75,6 +80,7 @@ export async function runEvaluator(opts: EvaluatorOptions = {}): Promise<Evaluat
       new PartitionWorker(p, {
         js,
         jsm,
+        publisher,
         profiles,
         model: (ns) => models.get(ns),
         stats,
@@ -135,6 +141,8 @@ export async function runEvaluator(opts: EvaluatorOptions = {}): Promise<Evaluat
       if (timer) clearTimeout(timer);
       registry.stop();
       await Promise.all(workers.map((w) => w.stop()));
+      await stats.stop();
+      publisher.close();
       if (!opts.connection) await nc.drain();
     },
   };

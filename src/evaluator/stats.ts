@@ -15,24 +15,64 @@ interface PartitionBackfill {
   readonly complete: boolean;
 }
 
+/** How often accumulated member counts are written. */
+export const MEMBER_FLUSH_MS = 1_000;
+
 export class KvStats implements StatsSink {
   private readonly kv: KV;
   private readonly partitions: number;
+  /** namespace → segment id → change not yet written. */
+  private pending = new Map<string, Map<string, number>>();
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+  private readonly onError: (err: unknown) => void;
 
   /** @param partitions the total partition count, to know when every partition finished a backfill */
-  constructor(kv: KV, partitions: number) {
+  constructor(kv: KV, partitions: number, onError: (err: unknown) => void = () => {}) {
     this.kv = kv;
     this.partitions = partitions;
+    this.onError = onError;
   }
 
+  /** Starts writing accumulated member counts in the background. */
+  start(): void {
+    this.timer ??= setInterval(() => void this.flushMembers(), MEMBER_FLUSH_MS);
+    this.timer.unref();
+  }
+
+  /** Stops the background writes after writing what is pending. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.flushMembers();
+  }
+
+  /** Counts are kept in memory and written about once a second: they are status, not state. */
   async addMembers(namespace: string, deltas: ReadonlyMap<string, number>): Promise<void> {
-    for (const [segmentId, delta] of deltas) {
-      if (delta === 0) continue;
-      await update<SegmentStats>(this.kv, statusKey.segment(namespace, segmentId), (cur) => ({
-        members: Math.max(0, (cur?.members ?? 0) + delta),
-        updatedAt: new Date().toISOString(),
-      }));
-    }
+    let m = this.pending.get(namespace);
+    if (!m) this.pending.set(namespace, (m = new Map()));
+    for (const [id, d] of deltas) m.set(id, (m.get(id) ?? 0) + d);
+  }
+
+  flushMembers(): Promise<void> {
+    this.flushing = this.flushing.then(async () => {
+      const pending = this.pending;
+      this.pending = new Map();
+      const writes: Promise<void>[] = [];
+      for (const [namespace, deltas] of pending) {
+        for (const [segmentId, delta] of deltas) {
+          if (delta === 0) continue;
+          writes.push(
+            update<SegmentStats>(this.kv, statusKey.segment(namespace, segmentId), (cur) => ({
+              members: Math.max(0, (cur?.members ?? 0) + delta),
+              updatedAt: new Date().toISOString(),
+            })).catch((err) => this.onError(err)),
+          );
+        }
+      }
+      await Promise.all(writes);
+    });
+    return this.flushing;
   }
 
   async backfillProgress(
