@@ -1,8 +1,10 @@
 // `npm run bench`: runs every benchmark, prints a summary and writes JSON under bench/results/.
 // Figures are only meaningful as ratios within one run; see bench/README.md.
 
+import { reportCollect, runCollectBench, saveCollect } from "./collect.ts";
 import { reportFieldIndex, runFieldIndexBench, saveFieldIndex } from "./field-index.ts";
 import { reportSegmentEval, runSegmentEvalBench, saveSegmentEval } from "./segment-eval.ts";
+import { reportWebhook, runWebhookBench, saveWebhook } from "./webhook.ts";
 
 const quick = process.argv.includes("--quick");
 const rounds = quick ? 3 : 9;
@@ -14,3 +16,17 @@ console.log(`  → ${saveSegmentEval(evalResult)}`);
 const indexResult = runFieldIndexBench({ rounds: quick ? 1 : 5 });
 for (const line of reportFieldIndex(indexResult)) console.log(line);
 console.log(`  → ${saveFieldIndex(indexResult)}`);
+
+const webhookResult = await runWebhookBench({
+  rounds: quick ? 3 : 7,
+  messages: quick ? 3_000 : 10_000,
+});
+for (const line of reportWebhook(webhookResult)) console.log(line);
+console.log(`  → ${saveWebhook(webhookResult)}`);
+
+const collectResult = await runCollectBench({
+  rounds: quick ? 2 : 5,
+  seconds: quick ? 2 : 4,
+});
+for (const line of reportCollect(collectResult)) console.log(line);
+console.log(`  → ${saveCollect(collectResult)}`);

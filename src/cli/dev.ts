@@ -1,38 +1,168 @@
-// `segwatch dev`: segwatch on one machine with embedded defaults. Until the trigger pipeline lands
-// (collect → evaluate → deliver), it evaluates the sample segments against the sample profiles so
-// that a fresh checkout shows the engine working.
+// `segwatch dev`: all of segwatch on one machine with embedded defaults — a nats-server (built by
+// tools/, data under .segwatch/) unless NATS_URL is set, the controller over a folder of manifests
+// (seeded from config/samples/), the evaluator, the webhook delivery worker and the API with a local
+// inbox. Prints what a newcomer needs to try it; Ctrl-C stops everything cleanly.
 
-import { readdir } from "node:fs/promises";
-import { join } from "node:path";
-import { runSegmentTest, UsageError } from "./segment-test.ts";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { runApi } from "../api/app.ts";
+import { runController } from "../controller/index.ts";
+import { jsonLogger } from "../controller/logger.ts";
+import { runDeliveryWorker } from "../delivery/run.ts";
+import { runEvaluator } from "../evaluator/run.ts";
+import { bootstrap } from "../nats/bootstrap.ts";
+import { connectNats } from "../nats/connection.ts";
+import { type NatsServer, startNatsServer } from "../nats/embedded-server.ts";
+import { DEFAULT_PARTITIONS } from "../profile/identity.ts";
+import { DirectorySource } from "../resources/directory-source.ts";
+import { DevInbox, devInboxRoutes } from "./dev-inbox.ts";
+
+/** The delivery lease of `segwatch dev`'s single worker. */
+const DEV_LEASE = { ttlMs: 5_000, renewMs: 1_000, pollMs: 500 } as const;
+
+/** Defaults of `segwatch dev`, each overridable by the environment or a flag. */
+export const DEV_DEFAULTS = {
+  apiPort: 8080,
+  apiToken: "segwatch-dev",
+  stateDir: ".segwatch",
+  samplesDir: "config/samples",
+} as const;
 
 export interface DevOptions {
-  readonly samplesDir: string;
+  /** Where segwatch keeps its state (nats data, resources, status): default .segwatch. */
+  readonly stateDir?: string;
+  /** The manifests folder; default <stateDir>/resources, seeded from the samples on first use. */
+  readonly resourcesDir?: string;
+  readonly samplesDir?: string;
+  readonly apiPort?: number;
+  readonly apiToken?: string;
+  readonly env?: NodeJS.ProcessEnv;
   readonly out: (line: string) => void;
 }
 
-export async function runDev(opts: DevOptions): Promise<number> {
-  const files = (await readdir(opts.samplesDir))
-    .filter((f) => f.startsWith("segment-") && f.endsWith(".yaml"))
-    .sort();
-  const profiles = join(opts.samplesDir, "profiles.jsonl");
-  opts.out(
-    `segwatch dev: evaluating ${files.length} sample segment(s) in ${opts.samplesDir} against ${profiles}`,
-  );
-  let status = 0;
-  for (const f of files) {
-    try {
-      const r = await runSegmentTest({
-        segmentFile: join(opts.samplesDir, f),
-        profilesFile: profiles,
-        out: opts.out,
-      });
-      if (r.failedExpectations > 0 || r.errors > 0) status = 1;
-    } catch (err) {
-      if (!(err instanceof UsageError)) throw err;
-      opts.out(`${f}: ${err.message}`);
-      status = 2;
+export interface DevRun {
+  readonly apiUrl: string;
+  readonly token: string;
+  readonly natsUrl: string;
+  stop(): Promise<void>;
+}
+
+export async function runDev(opts: DevOptions): Promise<DevRun> {
+  const env = opts.env ?? process.env;
+  const stateDir = resolve(opts.stateDir ?? DEV_DEFAULTS.stateDir);
+  const resourcesDir = resolve(opts.resourcesDir ?? join(stateDir, "resources"));
+  const port =
+    opts.apiPort ?? (env.SEGWATCH_API_PORT ? Number(env.SEGWATCH_API_PORT) : DEV_DEFAULTS.apiPort);
+  const token = opts.apiToken ?? env.SEGWATCH_API_TOKEN ?? DEV_DEFAULTS.apiToken;
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.splice(0).reverse())
+      await stop().catch((err) => opts.out(`stop failed: ${String(err)}`));
+  };
+  try {
+    const samples = resolve(opts.samplesDir ?? DEV_DEFAULTS.samplesDir);
+    await seedResources(resourcesDir, samples, port, opts.out);
+
+    let server: NatsServer | undefined;
+    let natsUrl = env.NATS_URL;
+    if (!natsUrl) {
+      await mkdir(join(stateDir, "nats"), { recursive: true });
+      server = await startNatsServer({ storeDir: join(stateDir, "nats") });
+      stops.push(() => server!.stop());
+      natsUrl = server.url;
     }
+    const nc = await connectNats("segwatch-dev", { url: natsUrl });
+    stops.push(() => nc.drain());
+    const buckets = await bootstrap(nc);
+
+    const source = new DirectorySource({
+      dir: resourcesDir,
+      stateDir: join(stateDir, "state"),
+      onError: (err) => opts.out(`resources: ${err.message}`),
+    });
+    stops.push(() => source.close());
+
+    const controller = await runController({ source, nc, buckets, log: jsonLogger });
+    stops.push(() => controller.stop());
+
+    const partitions = env.SEGWATCH_PARTITIONS
+      ? Number(env.SEGWATCH_PARTITIONS)
+      : DEFAULT_PARTITIONS;
+    const evaluator = await runEvaluator({ connection: nc, partitions });
+    stops.push(() => evaluator.stop());
+
+    // `segwatch dev` delivers to loopback (its own inbox, a receiver on the laptop).
+    const delivery = await runDeliveryWorker({
+      channel: "webhook",
+      connection: nc,
+      webhook: { targetPolicy: { allowLoopback: true } },
+      // One worker on a laptop: after a crash the next run takes over in seconds, not the 45 s a
+      // cluster waits to keep per-user order across a handover.
+      worker: { lease: DEV_LEASE },
+    });
+    stops.push(() => delivery.stop());
+
+    const inbox = new DevInbox();
+    const api = await runApi({
+      source,
+      connection: nc,
+      config: { tokens: new Map([[token, "default"]]), partitions },
+      listen: { host: "127.0.0.1", port },
+      publicRoutes: [devInboxRoutes(inbox)],
+      env,
+    });
+    stops.push(() => api.stop());
+
+    for (const line of banner(api.url, token, natsUrl)) opts.out(line);
+    return { apiUrl: api.url, token, natsUrl, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
   }
-  return status;
+}
+
+/**
+ * The first run copies the sample manifests into the resources folder (later runs keep what is
+ * there), pointing the samples' dev-inbox URLs at the port this API listens on.
+ */
+async function seedResources(
+  dir: string,
+  samples: string,
+  port: number,
+  out: (line: string) => void,
+): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  if ((await readdir(dir)).length > 0) return;
+  const target = join(dir, "default");
+  await mkdir(target, { recursive: true });
+  for (const name of await readdir(samples)) {
+    if (!/\.ya?ml$/.test(name)) continue;
+    const text = await readFile(join(samples, name), "utf8");
+    await writeFile(
+      join(target, name),
+      text.replaceAll(SAMPLE_INBOX_ORIGIN, `http://127.0.0.1:${port}`),
+    );
+  }
+  out(`segwatch dev: copied the samples of ${samples} into ${dir}`);
+}
+
+/** The origin the samples' webhook subscriptions use for the dev inbox. */
+const SAMPLE_INBOX_ORIGIN = `http://127.0.0.1:${DEV_DEFAULTS.apiPort}`;
+
+function banner(apiUrl: string, token: string, natsUrl: string): string[] {
+  return [
+    "",
+    "segwatch dev is running",
+    `  API      ${apiUrl}   (token: ${token})`,
+    `  NATS     ${natsUrl}`,
+    `  inbox    ${apiUrl}/dev/inbox/demo   (the sample subscription delivers here)`,
+    "",
+    "Try it:",
+    `  export LIOKEY=${token}`,
+    `  curl -s -XPOST "${apiUrl}/collect/json/demo" -H "Authorization: $LIOKEY" -H 'Content-type: application/json' -d '{"paying_user":"f","user_id":"user123"}'`,
+    `  curl -s -XPOST "${apiUrl}/collect/json/demo" -H "Authorization: $LIOKEY" -H 'Content-type: application/json' -d '{"paying_user":"t","user_id":"user123"}'`,
+    `  curl -s "${apiUrl}/dev/inbox/demo"`,
+    "",
+    "Ctrl-C stops everything.",
+  ];
 }

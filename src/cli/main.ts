@@ -1,8 +1,16 @@
 #!/usr/bin/env node
 // The segwatch command: one binary for every process and tool (see DESIGN.md "Processes").
 
-import { Command, InvalidArgumentError } from "commander";
+import { resolve } from "node:path";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { runApi } from "../api/app.ts";
+import { jsonLogger, runController, runStatus } from "../controller/index.ts";
+import { runDeliveryWorker } from "../delivery/run.ts";
 import { runEvaluator } from "../evaluator/run.ts";
+import { bootstrap } from "../nats/bootstrap.ts";
+import { connectNats, type NatsSettings } from "../nats/connection.ts";
+import { DirectorySource } from "../resources/directory-source.ts";
+import { CHANNELS, type Channel } from "../resources/types.ts";
 import { runDev } from "./dev.ts";
 import { parsePartitionList, untilSignal } from "./process.ts";
 import { runSegmentEval } from "./segment-eval.ts";
@@ -21,6 +29,26 @@ function parseInstant(value: string): number {
     throw new InvalidArgumentError("expected an RFC 3339 timestamp, e.g. 2026-01-15T12:00:00Z");
   return ms;
 }
+
+function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError("expected a whole number of at least 1");
+  return n;
+}
+
+const natsOption = () =>
+  new Option(
+    "--nats <url>",
+    "NATS server URL(s), comma-separated (default $NATS_URL or nats://127.0.0.1:4222)",
+  );
+const resourcesOption = () =>
+  new Option(
+    "--resources <dir>",
+    "a folder of segwatch.io/v1alpha1 manifests (the directory resource source)",
+  ).default(".segwatch/resources");
+const natsSettings = (url: string | undefined): NatsSettings | undefined =>
+  url ? { url } : undefined;
 
 const segment = program.command("segment").description("Compile and evaluate SegmentQL offline.");
 
@@ -72,32 +100,131 @@ segment
 
 program
   .command("dev")
-  .description("Run segwatch on this machine with embedded defaults (no cluster needed).")
-  .option("--samples <dir>", "folder of sample manifests and profiles", "config/samples")
-  .action(async (opts: { samples: string }) => {
-    process.exitCode = await runDev({
-      samplesDir: opts.samples,
-      out: (l) => process.stdout.write(`${l}\n`),
+  .description("Run all of segwatch on this machine with embedded defaults (no cluster needed).")
+  .option("--state <dir>", "where segwatch keeps its state", ".segwatch")
+  .option(
+    "--resources <dir>",
+    "the manifests folder (default <state>/resources, seeded from config/samples)",
+  )
+  .option("--port <port>", "API port (default $SEGWATCH_API_PORT or 8080)", parsePositiveInt)
+  .action(async (opts: { state: string; resources?: string; port?: number }) => {
+    const dev = await runDev({
+      stateDir: opts.state,
+      ...(opts.resources ? { resourcesDir: opts.resources } : {}),
+      ...(opts.port ? { apiPort: opts.port } : {}),
+      out: (line) => process.stdout.write(`${line}\n`),
     });
+    await untilSignal();
+    process.stdout.write("segwatch dev: stopping\n");
+    await dev.stop();
+  });
+
+program
+  .command("api")
+  .description("Serve the collect endpoint and the REST API (tokens from $SEGWATCH_API_TOKEN(S)).")
+  .addOption(natsOption())
+  .addOption(resourcesOption())
+  .action(async (opts: { nats?: string; resources: string }) => {
+    const source = new DirectorySource({ dir: resolve(opts.resources) });
+    const nats = natsSettings(opts.nats);
+    const api = await runApi({ source, ...(nats ? { nats } : {}) });
+    process.stdout.write(`segwatch api: listening on ${api.url}\n`);
+    await untilSignal();
+    await api.stop();
+    await source.close();
+  });
+
+program
+  .command("controller")
+  .description(
+    "Reconcile Segments, Subscriptions and ProfileSchemas into the registry and their status.",
+  )
+  .addOption(natsOption())
+  .addOption(resourcesOption())
+  .action(async (opts: { nats?: string; resources: string }) => {
+    const source = new DirectorySource({ dir: resolve(opts.resources) });
+    const nc = await connectNats("segwatch-controller", natsSettings(opts.nats));
+    const buckets = await bootstrap(nc);
+    const controller = await runController({ source, nc, buckets, log: jsonLogger });
+    await untilSignal();
+    await controller.stop();
+    await source.close();
+    await nc.drain();
   });
 
 program
   .command("evaluator")
   .description("Consume events, keep profiles and memberships, publish entry/exit deliveries.")
+  .addOption(natsOption())
   .option(
-    "--nats <url>",
-    "NATS server URL(s), comma-separated (default $NATS_URL or nats://127.0.0.1:4222)",
+    "--partitions <n>",
+    "total number of event partitions (must match the API's)",
+    parsePositiveInt,
   )
-  .option("--partitions <n>", "total number of event partitions (must match the API's)", Number)
   .option("--owned <list>", "partitions this process owns, e.g. 0-7 or 0,2,4 (default all)")
   .action(async (opts: { nats?: string; partitions?: number; owned?: string }) => {
+    const nats = natsSettings(opts.nats);
     const evaluator = await runEvaluator({
-      ...(opts.nats ? { nats: { url: opts.nats } } : {}),
+      ...(nats ? { nats } : {}),
       ...(opts.partitions ? { partitions: opts.partitions } : {}),
       ...(opts.owned ? { owned: parsePartitionList(opts.owned) } : {}),
     });
     await untilSignal();
     await evaluator.stop();
+  });
+
+program
+  .command("deliver")
+  .description("Deliver the entries and exits of one channel's subscriptions.")
+  .addOption(
+    new Option("--channel <channel>", "the channel to deliver")
+      .choices(CHANNELS)
+      .makeOptionMandatory(),
+  )
+  .addOption(natsOption())
+  .option("--allow-loopback", "allow webhook targets on loopback addresses")
+  .option(
+    "--allow-private",
+    "allow webhook targets on private addresses (RFC 1918, 100.64/10, fc00::/7)",
+  )
+  .action(
+    async (opts: {
+      channel: Channel;
+      nats?: string;
+      allowLoopback?: boolean;
+      allowPrivate?: boolean;
+    }) => {
+      const nats = natsSettings(opts.nats);
+      const run = await runDeliveryWorker({
+        channel: opts.channel,
+        ...(nats ? { nats } : {}),
+        webhook: {
+          targetPolicy: {
+            allowLoopback: opts.allowLoopback === true,
+            allowPrivate: opts.allowPrivate === true,
+          },
+        },
+        signals: ["SIGTERM", "SIGINT"],
+      });
+      await run.done;
+    },
+  );
+
+program
+  .command("status")
+  .description("Show Segments and Subscriptions with their Ready condition and counters.")
+  .addOption(resourcesOption())
+  .option("-n, --namespace <namespace>", "one namespace (default all)")
+  .option("-o, --wide", "also show each condition's message")
+  .action(async (opts: { resources: string; namespace?: string; wide?: boolean }) => {
+    const source = new DirectorySource({ dir: resolve(opts.resources) });
+    process.exitCode = await runStatus({
+      source,
+      ...(opts.namespace ? { namespace: opts.namespace } : {}),
+      ...(opts.wide ? { wide: true } : {}),
+      out: (line) => process.stdout.write(`${line}\n`),
+    });
+    await source.close();
   });
 
 await program.parseAsync(process.argv);

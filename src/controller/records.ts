@@ -36,6 +36,11 @@ export interface WebhookRecord {
   readonly headers: Readonly<Record<string, string>>;
   /** Standard Webhooks secrets: the current one first; a second one while a rotation is under way. */
   readonly signingSecrets: readonly string[];
+  /**
+   * While a rotation is under way: when the second signing secret stops being used (RFC 3339). The
+   * controller drops it from the record then; a worker may stop signing with it at that instant.
+   */
+  readonly previousSigningSecretExpiresAt?: string;
   readonly segmentioWriteKey?: string;
 }
 
@@ -81,8 +86,15 @@ export interface SubscriptionStats {
   readonly deadLettered: number;
   readonly lastDeliveryTime: string | null;
   readonly lastError: string | null;
+  /**
+   * When lastError happened (RFC 3339). The controller reports DeliveryFailing while it is recent and
+   * no delivery succeeded after it; without it, the entry's own time stands in.
+   */
+  readonly lastErrorTime?: string | null;
   readonly backfill?: {
     readonly state: "Running" | "Complete";
+    /** The backfill request these figures are for (SubscriptionRecord.backfillRequestedAt). */
+    readonly requestedAt?: string;
     readonly members: number;
     readonly at: string;
   };

@@ -59,7 +59,10 @@ export function deliveriesFor(
       if (!sub.events.includes(t.event)) continue;
       const slug = model.segments.get(t.segmentId)?.record.slug ?? "";
       let entry = bySubscription.get(sub.id);
-      if (!entry) bySubscription.set(sub.id, (entry = { sub, events: [] }));
+      if (!entry) {
+        entry = { sub, events: [] };
+        bySubscription.set(sub.id, entry);
+      }
       entry.events.push({ id: t.segmentId, event: t.event, enter: t.enter, exit: t.exit, slug });
     }
   }

@@ -96,7 +96,7 @@ describe("merge and evaluate", () => {
   it("coerces declared fields and rejects values that cannot be coerced", () => {
     const m = model({ types: { last_visit: "time", age: "int" } });
     const p = newProfile("k", { field: "user_id", value: "u" }, new Date(T0));
-    const r = mergeEvent(
+    const _r = mergeEvent(
       p,
       { last_visit: "2026-03-01T00:00:00Z", age: "42", bad: 1 },
       m.types,

@@ -76,7 +76,10 @@ export class NamespaceModel {
     for (const sub of subscriptions) {
       for (const id of sub.segmentIds) {
         let list = bySegment.get(id);
-        if (!list) bySegment.set(id, (list = []));
+        if (!list) {
+          list = [];
+          bySegment.set(id, list);
+        }
         list.push(sub);
       }
     }

@@ -59,6 +59,7 @@ export interface StatsSink {
   backfillProgress(
     namespace: string,
     subscriptionId: string,
+    requestedAt: string,
     partition: number,
     members: number,
     complete: boolean,
@@ -73,6 +74,8 @@ interface ScanJob {
   readonly segmentIds?: readonly string[];
   readonly version?: string;
   readonly subscriptionId?: string;
+  /** For backfill: the request it serves (a later request is a new backfill). */
+  readonly requestedAt?: string;
   keys?: string[];
   position: number;
   members: number;
@@ -85,6 +88,11 @@ interface ParsedEvent {
   readonly event: Record<string, unknown>;
   readonly identity: Identity;
   readonly kvKey: string;
+}
+
+/** Marks a profile as considered by one backfill request of a subscription. */
+function backfillMarker(subscriptionId: string, requestedAt: string): string {
+  return `${subscriptionId}@${requestedAt}`;
 }
 
 /** What evaluation keeps on a profile besides its fields: a change means it must be stored. */
@@ -114,7 +122,10 @@ class Window {
   count(namespace: string, transitions: readonly Transition[]): void {
     if (transitions.length === 0) return;
     let m = this.memberDeltas.get(namespace);
-    if (!m) this.memberDeltas.set(namespace, (m = new Map()));
+    if (!m) {
+      m = new Map();
+      this.memberDeltas.set(namespace, m);
+    }
     for (const t of transitions) {
       m.set(t.segmentId, (m.get(t.segmentId) ?? 0) + (t.event === "enter" ? 1 : -1));
     }
@@ -208,16 +219,22 @@ export class PartitionWorker {
     this.enqueue({ namespace, kind: "reevaluate", segmentIds, version, position: 0, members: 0 });
   }
 
-  /** Runs a subscription's backfill over this partition's profiles. */
-  backfill(namespace: string, subscriptionId: string): void {
-    if (
-      this.jobs.some(
-        (j) =>
-          j.kind === "backfill" && j.subscriptionId === subscriptionId && j.namespace === namespace,
-      )
-    )
-      return;
-    this.enqueue({ namespace, kind: "backfill", subscriptionId, position: 0, members: 0 });
+  /** Runs a subscription's backfill (the one requested at `requestedAt`) over this partition's profiles. */
+  backfill(namespace: string, subscriptionId: string, requestedAt: string): void {
+    const same = (j: ScanJob) =>
+      j.kind === "backfill" &&
+      j.namespace === namespace &&
+      j.subscriptionId === subscriptionId &&
+      j.requestedAt === requestedAt;
+    if (this.jobs.some(same)) return;
+    this.enqueue({
+      namespace,
+      kind: "backfill",
+      subscriptionId,
+      requestedAt,
+      position: 0,
+      members: 0,
+    });
   }
 
   private enqueue(job: ScanJob): void {
@@ -428,8 +445,14 @@ export class PartitionWorker {
 
   private backfillStep(model: NamespaceModel, profile: Profile, job: ScanJob, batch: Window): void {
     const sub = model.subscriptions.get(job.subscriptionId!);
-    if (!sub || profile.backfilled?.includes(sub.id)) return;
-    (profile.backfilled ??= []).push(sub.id);
+    if (!sub || sub.backfillRequestedAt !== job.requestedAt) return;
+    const marker = backfillMarker(sub.id, job.requestedAt!);
+    if (profile.backfilled?.includes(marker)) return;
+    // Markers of earlier requests of the same subscription are done with.
+    profile.backfilled = [
+      ...(profile.backfilled ?? []).filter((m) => !m.startsWith(`${sub.id}@`)),
+      marker,
+    ];
     const transitions: Transition[] = [];
     for (const id of sub.segmentIds) {
       const since = profile.segments[id];
@@ -526,6 +549,7 @@ export class PartitionWorker {
         await this.deps.stats.backfillProgress(
           job.namespace,
           job.subscriptionId!,
+          job.requestedAt!,
           this.partition,
           job.members,
           complete,

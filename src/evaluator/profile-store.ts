@@ -68,7 +68,7 @@ export class ProfileStore {
       return cached;
     }
     const e = await this.kv.get(kvKey);
-    if (!e || e.operation !== "PUT") {
+    if (e?.operation !== "PUT") {
       if (this.absent.size >= this.limit) this.absent.clear();
       this.absent.add(kvKey);
       return undefined;

@@ -53,25 +53,18 @@ export async function runEvaluator(opts: EvaluatorOptions = {}): Promise<Evaluat
   const profiles = new ProfileStore(buckets.profiles, publisher);
   const models = new Map<string, NamespaceModel>();
 
-  const rebuild = (
-    namespace: string,
-  ): { model: NamespaceModel; previous: NamespaceModel | undefined } => {
-    const previous = models.get(namespace);
+  const build = (namespace: string): NamespaceModel => {
     const model = new NamespaceModel(
       namespace,
       registry.schema(namespace),
       registry.segments(namespace),
       registry.subscriptions(namespace),
     );
-    models.set(namespace, model);
-    for (const p of model.problems)
+    for (const p of model.problems) {
       log("warn", `${namespace}: segment ${p.segmentId} not evaluated: ${p.error}`);
-    return { model, previous };
+    }
+    return model;
   };
-  const namespaces = new Set(
-    [...registry.segments(), ...registry.subscriptions()].map((r) => r.namespace),
-  );
-  for (const ns of namespaces) rebuild(ns);
 
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
@@ -89,57 +82,80 @@ export async function runEvaluator(opts: EvaluatorOptions = {}): Promise<Evaluat
       }),
   );
 
-  const startBackfills = async (model: NamespaceModel) => {
+  /** The backfills a model asks for that a partition has not finished, as (worker, job) pairs. */
+  const backfillsOf = async (model: NamespaceModel) => {
+    const out: { worker: PartitionWorker; subscriptionId: string; requestedAt: string }[] = [];
     for (const sub of model.subscriptions.values()) {
-      if (!sub.backfillRequestedAt) continue;
-      for (const w of workers) {
-        if (!(await stats.backfillComplete(model.namespace, sub.id, w.partition)))
-          w.backfill(model.namespace, sub.id);
+      const requestedAt = sub.backfillRequestedAt;
+      if (!requestedAt) continue;
+      for (const worker of workers) {
+        if (
+          !(await stats.backfillComplete(model.namespace, sub.id, requestedAt, worker.partition))
+        ) {
+          out.push({ worker, subscriptionId: sub.id, requestedAt });
+        }
       }
     }
+    return out;
   };
+
+  /**
+   * Replaces a namespace's model. Backfill jobs are queued before the model that names their
+   * subscription is visible to the workers (no await in between), so no event can reach a
+   * subscription live before its backfill decided about the user.
+   */
+  const install = async (
+    namespace: string,
+    previous: NamespaceModel | undefined,
+    everything: boolean,
+  ) => {
+    const model = build(namespace);
+    const backfills = await backfillsOf(model);
+    for (const b of backfills) b.worker.backfill(namespace, b.subscriptionId, b.requestedAt);
+    models.set(namespace, model);
+    const changed = everything ? [...model.segments.keys()] : model.changedSegments(previous);
+    if (changed.length > 0) {
+      const version = digest(
+        changed.map((id) => `${id}@${model.segments.get(id)?.record.generation ?? "deleted"}`),
+      );
+      for (const w of workers) w.reevaluate(namespace, changed, version);
+    }
+  };
+
+  // Definitions may have changed while no evaluator ran: re-evaluate what is stored (transitions are
+  // diffs against stored memberships, so an unchanged segment yields none).
+  const namespaces = new Set(
+    [...registry.segments(), ...registry.subscriptions()].map((r) => r.namespace),
+  );
+  for (const ns of namespaces) await install(ns, undefined, true);
 
   const pending = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
-  const apply = async () => {
+  // Registry changes are applied one burst at a time, in order.
+  let applying: Promise<void> = Promise.resolve();
+  const apply = () => {
     timer = undefined;
     const batch = [...pending];
     pending.clear();
-    for (const ns of batch) {
-      const { model, previous } = rebuild(ns);
-      const changed = model.changedSegments(previous);
-      if (changed.length > 0) {
-        const version = digest(
-          changed.map((id) => `${id}@${model.segments.get(id)?.record.generation ?? "deleted"}`),
-        );
-        for (const w of workers) w.reevaluate(ns, changed, version);
-      }
-      await startBackfills(model);
-    }
+    applying = applying
+      .then(async () => {
+        for (const ns of batch) await install(ns, models.get(ns), false);
+      })
+      .catch((err) => log("error", "applying registry changes failed", err));
   };
   registry.onChange((change) => {
     pending.add(change.namespace);
-    timer ??= setTimeout(
-      () => void apply().catch((err) => log("error", "applying registry changes failed", err)),
-      MODEL_REBUILD_DELAY_MS,
-    );
+    timer ??= setTimeout(apply, MODEL_REBUILD_DELAY_MS);
   });
 
   for (const w of workers) await w.start();
-  // Definitions may have changed while no evaluator ran: re-evaluate what is stored (transitions are
-  // diffs against stored memberships, so an unchanged segment yields none).
-  for (const model of models.values()) {
-    const ids = [...model.segments.keys()];
-    const version = digest(ids.map((id) => `${id}@${model.segments.get(id)!.record.generation}`));
-    for (const w of workers) w.reevaluate(model.namespace, ids, version);
-    await startBackfills(model);
-  }
   log("info", `evaluator: ${owned.length} of ${partitions} partitions, ${models.size} namespaces`);
 
   return {
     async stop() {
       if (timer) clearTimeout(timer);
       registry.stop();
+      await applying;
       await Promise.all(workers.map((w) => w.stop()));
       await stats.stop();
       publisher.close();

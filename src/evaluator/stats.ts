@@ -11,6 +11,8 @@ const MAX_CAS_ATTEMPTS = 10;
 
 /** Per-partition backfill progress, beside the subscription's stats: "<key>.backfill.<partition>". */
 interface PartitionBackfill {
+  /** The request this progress is for. */
+  readonly requestedAt: string;
   readonly members: number;
   readonly complete: boolean;
 }
@@ -50,7 +52,10 @@ export class KvStats implements StatsSink {
   /** Counts are kept in memory and written about once a second: they are status, not state. */
   async addMembers(namespace: string, deltas: ReadonlyMap<string, number>): Promise<void> {
     let m = this.pending.get(namespace);
-    if (!m) this.pending.set(namespace, (m = new Map()));
+    if (!m) {
+      m = new Map();
+      this.pending.set(namespace, m);
+    }
     for (const [id, d] of deltas) m.set(id, (m.get(id) ?? 0) + d);
   }
 
@@ -78,44 +83,49 @@ export class KvStats implements StatsSink {
   async backfillProgress(
     namespace: string,
     subscriptionId: string,
+    requestedAt: string,
     partition: number,
     members: number,
     complete: boolean,
   ): Promise<void> {
     const key = statusKey.subscription(namespace, subscriptionId);
-    const mine: PartitionBackfill = { members, complete };
+    const mine: PartitionBackfill = { requestedAt, members, complete };
     await this.kv.put(`${key}.backfill.${partition}`, JSON.stringify(mine));
     let total = 0;
     let done = 0;
     for await (const k of await this.kv.keys(`${key}.backfill.*`)) {
       const e = await this.kv.get(k);
-      if (!e || e.operation !== "PUT") continue;
+      if (e?.operation !== "PUT") continue;
       const p = e.json<PartitionBackfill>();
+      if (p.requestedAt !== requestedAt) continue; // a partition still on an earlier request
       total += p.members;
       if (p.complete) done++;
     }
     const state = done >= this.partitions ? "Complete" : "Running";
     await update<SubscriptionStats>(this.kv, key, (cur) => ({
-      delivered: cur?.delivered ?? 0,
-      failed: cur?.failed ?? 0,
-      deadLettered: cur?.deadLettered ?? 0,
-      lastDeliveryTime: cur?.lastDeliveryTime ?? null,
-      lastError: cur?.lastError ?? null,
+      delivered: 0,
+      failed: 0,
+      deadLettered: 0,
+      lastDeliveryTime: null,
+      lastError: null,
       ...cur,
-      backfill: { state, members: total, at: new Date().toISOString() },
+      backfill: { state, requestedAt, members: total, at: new Date().toISOString() },
     }));
   }
 
-  /** Whether this partition already finished the subscription's backfill (a restart must not redo it). */
+  /** Whether this partition already finished this backfill request (a restart must not redo it). */
   async backfillComplete(
     namespace: string,
     subscriptionId: string,
+    requestedAt: string,
     partition: number,
   ): Promise<boolean> {
     const e = await this.kv.get(
       `${statusKey.subscription(namespace, subscriptionId)}.backfill.${partition}`,
     );
-    return e?.operation === "PUT" && e.json<PartitionBackfill>().complete;
+    if (e?.operation !== "PUT") return false;
+    const p = e.json<PartitionBackfill>();
+    return p.complete && p.requestedAt === requestedAt;
   }
 }
 

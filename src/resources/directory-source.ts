@@ -247,7 +247,9 @@ export class DirectorySource implements ResourceSource {
   private rescan(): Promise<void> {
     if (this.scanning) {
       this.rescanQueued = true;
-      return this.scanning.then(() => (this.rescanQueued ? this.rescan() : undefined));
+      // Every waiter needs a scan that started after its call: the first one to wake starts it, the
+      // others wait for that one.
+      return this.scanning.then(() => (this.rescanQueued ? this.rescan() : this.scanning));
     }
     this.rescanQueued = false;
     this.scanning = this.scan().finally(() => {
@@ -266,6 +268,8 @@ export class DirectorySource implements ResourceSource {
       try {
         docs = loadAll(await readFile(file, "utf8"));
       } catch (err) {
+        // Removed between listing and reading: simply gone.
+        if ((err as NodeJS.ErrnoException).code === "ENOENT") continue;
         this.onError(new Error(`${relative(this.dir, file)}: ${asError(err).message}`));
         continue;
       }

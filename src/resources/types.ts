@@ -178,7 +178,14 @@ export interface SubscriptionStatus {
   deadLettered?: number;
   lastDeliveryTime?: string | null;
   lastError?: string | null;
-  backfill?: { state: BackfillState; startedAt?: string; completedAt?: string; members?: number };
+  backfill?: {
+    state: BackfillState;
+    /** When the backfill was asked for: "current members" means members at this instant. */
+    requestedAt?: string;
+    startedAt?: string;
+    completedAt?: string;
+    members?: number;
+  };
   /** Ready, SegmentsResolved, DeliveryReady, Backfilled. */
   conditions?: Condition[];
 }

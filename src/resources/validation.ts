@@ -158,7 +158,8 @@ export function validateSubscriptionSpec(spec: SubscriptionSpec | undefined): Fi
     if (!nonEmpty(k.region)) add("spec.kinesis.region", "Required", "the AWS region is required");
     if (!nonEmpty(k.stream))
       add("spec.kinesis.stream", "Required", "the Kinesis stream is required");
-    if (k.roleArn !== undefined && !/^arn:aws[\w-]*:iam::\d{12}:role\/.+/.test(String(k.roleArn))) {
+    // Any account-id length: the brief's own example (13 digits) must be accepted; AWS judges the ARN.
+    if (k.roleArn !== undefined && !/^arn:aws[\w-]*:iam::\d+:role\/.+/.test(String(k.roleArn))) {
       add(
         "spec.kinesis.roleArn",
         "Invalid",
@@ -167,6 +168,8 @@ export function validateSubscriptionSpec(spec: SubscriptionSpec | undefined): Fi
     }
     if (k.endpoint !== undefined && !isHttpUrl(k.endpoint))
       add("spec.kinesis.endpoint", "Invalid", "must be an http(s) URL");
+    if (k.credentialsSecretRef !== undefined && !nonEmpty(k.credentialsSecretRef?.name))
+      add("spec.kinesis.credentialsSecretRef.name", "Required", "needs the Secret's name");
   }
   if (spec.channel === "eventhub" && spec.eventHub) {
     if (!nonEmpty(spec.eventHub.eventHubName))
@@ -177,6 +180,13 @@ export function validateSubscriptionSpec(spec: SubscriptionSpec | undefined): Fi
         "Required",
         "the connection string comes from a Secret (name, key)",
       );
+    } else {
+      errors.push(
+        ...secretKeyRefErrors(
+          spec.eventHub.connectionStringSecretRef,
+          "spec.eventHub.connectionStringSecretRef",
+        ),
+      );
     }
   }
   if (spec.channel === "pubsub" && spec.pubsub) {
@@ -184,6 +194,9 @@ export function validateSubscriptionSpec(spec: SubscriptionSpec | undefined): Fi
       add("spec.pubsub.projectId", "Required", "the Google Cloud project is required");
     if (!nonEmpty(spec.pubsub.topic))
       add("spec.pubsub.topic", "Required", "the Pub/Sub topic is required");
+    errors.push(
+      ...secretKeyRefErrors(spec.pubsub.credentialsSecretRef, "spec.pubsub.credentialsSecretRef"),
+    );
   }
   if (spec.delivery !== undefined) {
     const d = spec.delivery;
@@ -207,6 +220,17 @@ export function validateSubscriptionSpec(spec: SubscriptionSpec | undefined): Fi
           `"${d[f]}" is not a duration like 500ms, 1s, 10m or 1h30m`,
         );
       }
+    }
+    if (d.timeout !== undefined && parseDuration(d.timeout) === 0)
+      add("spec.delivery.timeout", "Invalid", "must be longer than 0");
+    const initial = parseDuration(d.initialBackoff);
+    const max = parseDuration(d.maxBackoff);
+    if (initial !== undefined && max !== undefined && max < initial) {
+      add(
+        "spec.delivery.maxBackoff",
+        "Invalid",
+        `must not be shorter than initialBackoff (${d.initialBackoff})`,
+      );
     }
   }
   return errors;
@@ -251,6 +275,8 @@ function webhookErrors(w: NonNullable<SubscriptionSpec["webhook"]>): FieldError[
       }
     }
   }
+  errors.push(...secretKeyRefErrors(w.signingSecretRef, "spec.webhook.signingSecretRef"));
+  errors.push(...secretKeyRefErrors(w.segmentioWriteKeyRef, "spec.webhook.segmentioWriteKeyRef"));
   for (const [i, h] of (w.headersFrom ?? []).entries()) {
     if (!h || !HEADER_NAME_RE.test(h.name ?? ""))
       errors.push({
@@ -266,6 +292,18 @@ function webhookErrors(w: NonNullable<SubscriptionSpec["webhook"]>): FieldError[
       });
     }
   }
+  return errors;
+}
+
+/** An optional reference to one key of a Secret: when given, both name and key are required. */
+function secretKeyRefErrors(ref: unknown, path: string): FieldError[] {
+  if (ref === undefined) return [];
+  const r = ref as { name?: unknown; key?: unknown } | null;
+  const errors: FieldError[] = [];
+  if (!nonEmpty(r?.name))
+    errors.push({ path: `${path}.name`, code: "Required", reason: "needs the Secret's name" });
+  if (!nonEmpty(r?.key))
+    errors.push({ path: `${path}.key`, code: "Required", reason: "needs the key in the Secret" });
   return errors;
 }
 

@@ -153,11 +153,3 @@ describe("segwatch segment test", () => {
     expect(code).toBe(2);
   });
 });
-
-describe("segwatch dev", () => {
-  it("evaluates the sample segments against the sample profiles", async () => {
-    const { code, stdout } = await run(["dev"]);
-    expect(stdout).toContain("segment demo-segment: 3 profiles: 1 match, 2 no match");
-    expect(code).toBe(0);
-  });
-});

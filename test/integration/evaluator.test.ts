@@ -62,6 +62,24 @@ function namespace(): string {
   return `t${++nsCounter}-${process.pid}`;
 }
 
+/** Polls a subscription's deliveries until they satisfy `done`; returns them. */
+async function deliveredWhen(
+  subscriptionId: string,
+  done: (list: Delivered[]) => boolean,
+  ms = WAIT_MS,
+): Promise<Delivered[]> {
+  let list: Delivered[] = [];
+  await until(
+    `deliveries of ${subscriptionId}`,
+    async () => {
+      list = await deliveries(subscriptionId);
+      return done(list);
+    },
+    ms,
+  );
+  return list;
+}
+
 async function until(
   what: string,
   check: () => boolean | Promise<boolean>,
@@ -207,8 +225,7 @@ describe("evaluator", () => {
       { paying_user: "t", user_id: "user123" },
       { paying_user: "f", user_id: "user123" },
     ]);
-    let got: Delivered[] = [];
-    await until("enter and exit", async () => (got = await deliveries("sub1")).length >= 2);
+    const got = await deliveredWhen("sub1", (list) => list.length >= 2);
     expect(got.map((d) => d.payload.data.segment_events.map((e) => e.event))).toEqual([
       ["enter"],
       ["exit"],
@@ -255,13 +272,11 @@ describe("evaluator", () => {
     const drops = users.filter((_, i) => i % 4 === 0).map((u) => ({ user_id: u, score: 5 }));
     await collect(ns, [...flips, ...drops]);
     const expected = new Map<string, boolean>();
-    users.forEach((u, i) =>
-      expected.set(u, i % 4 === 0 ? false : i % 3 === 0 ? true : i % 2 === 0),
-    );
-    let got: Delivered[] = [];
-    await until("each user's final membership delivered", async () => {
-      got = await deliveries("subbf");
-      const byUser = groupByUser(got);
+    for (const [i, u] of users.entries())
+      expected.set(u, i % 4 === 0 ? false : i % 3 === 0 ? true : i % 2 === 0);
+    // Until each user's final membership has been delivered.
+    const got = await deliveredWhen("subbf", (all) => {
+      const byUser = groupByUser(all);
       return users.every((u) => {
         const list = byUser.get(userKeyOf(u)) ?? [];
         return (list.length > 0 ? replay(list) : false) === expected.get(u);
@@ -288,8 +303,7 @@ describe("evaluator", () => {
     ]);
     await until("two enters", async () => (await deliveries("subre")).length === 2);
     await register([segment(ns, "seg1", "rich", "FILTER score > 50", 2)]);
-    let got: Delivered[] = [];
-    await until("a exits", async () => (got = await deliveries("subre")).length === 3);
+    const got = await deliveredWhen("subre", (list) => list.length === 3);
     expect(got[2]!.payload.data).toMatchObject({ user_id: "a" });
     expect(got[2]!.payload.data.segment_events[0]!.event).toBe("exit");
   });
@@ -306,12 +320,7 @@ describe("evaluator", () => {
     await collect(ns, [{ user_id: "a", last_visit: new Date(now - 30 * 60_000).toISOString() }]);
     await until("enter", async () => (await deliveries("subtm")).length === 1);
     now += 31 * 60_000; // past the boundary; the evaluator's timer checks again at least every second of test time
-    let got: Delivered[] = [];
-    await until(
-      "exit on time",
-      async () => (got = await deliveries("subtm")).length === 2,
-      WAIT_MS,
-    );
+    const got = await deliveredWhen("subtm", (list) => list.length === 2, WAIT_MS);
     expect(got[1]!.msgId).toMatch(/^tm:/);
     expect(got[1]!.payload.data.segment_events[0]!.event).toBe("exit");
   });
@@ -337,12 +346,7 @@ describe("evaluator", () => {
     try {
       // Every round flips membership: r = 1 out, 2 in, ... 25 out → 24 transitions per user.
       const want = users.length * (rounds - 1);
-      let got: Delivered[] = [];
-      await until(
-        "all transitions",
-        async () => (got = await deliveries("subkill")).length >= want,
-        60_000,
-      );
+      const got = await deliveredWhen("subkill", (list) => list.length >= want, 60_000);
       expect(got).toHaveLength(want);
       expect(new Set(got.map((d) => d.msgId)).size).toBe(want);
       for (const [, list] of groupByUser(got)) {
@@ -382,7 +386,10 @@ function groupByUser(list: Delivered[]): Map<string, { event: string; lane: stri
   const out = new Map<string, { event: string; lane: string }[]>();
   for (const d of list) {
     let l = out.get(d.user);
-    if (!l) out.set(d.user, (l = []));
+    if (!l) {
+      l = [];
+      out.set(d.user, l);
+    }
     for (const e of d.payload.data.segment_events) l.push({ event: e.event, lane: d.lane });
   }
   return out;

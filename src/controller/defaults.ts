@@ -1,0 +1,61 @@
+// Every default of the controller in one place: timings of the work queue and resync, the rotation
+// window of signing secrets, and the names the controller derives for the objects it creates.
+
+const SECOND_MS = 1_000;
+const MINUTE_MS = 60 * SECOND_MS;
+const HOUR_MS = 60 * MINUTE_MS;
+
+export const CONTROLLER_DEFAULTS = {
+  /** Reconciles running at once (one key is never reconciled twice at the same time). */
+  workers: 4,
+  /**
+   * Every resource is reconciled again this often: counters reach status, missed notifications heal,
+   * and registry entries and consumers of vanished resources are collected (level-triggered cleanup).
+   */
+  resyncMs: 30 * SECOND_MS,
+  /**
+   * After a counter changes in KV segwatch-status, its resource is reconciled this much later; the
+   * changes in between coalesce into one status write.
+   */
+  statsRefreshDelayMs: 2 * SECOND_MS,
+  /** Per-key retry backoff after a failed reconcile: base · 2^failures, capped (client-go's shape). */
+  retryBaseMs: 500,
+  retryMaxMs: 5 * MINUTE_MS,
+  /** Overall bucket for retries, so that a broken dependency cannot turn into a retry storm. */
+  retryRatePerSecond: 10,
+  retryBurst: 100,
+  /**
+   * A missing Secret is looked for again this often: the resource sources report changes of
+   * Segments, Subscriptions and ProfileSchemas, not of Secrets.
+   */
+  missingSecretRetryMs: 10 * SECOND_MS,
+  /** After a signing secret changes, the previous one keeps signing alongside for this long. */
+  signingSecretRotationMs: 24 * HOUR_MS,
+  /** A delivery error younger than this makes DeliveryReady False (DeliveryFailing). */
+  deliveryFailingWindowMs: 10 * MINUTE_MS,
+  /** Segment analyses (alias, slug, spec errors) kept between reconciles. */
+  segmentFactsCacheSize: 10_000,
+} as const;
+
+/** CONTROLLER_DEFAULTS' shape with plain numbers, for overrides. */
+export type ControllerSettings = { -readonly [K in keyof typeof CONTROLLER_DEFAULTS]: number };
+
+/** A subscription's inline segment (spec.segmentql) is a Segment with this name, owned by it. */
+export function inlineSegmentName(subscriptionName: string): string {
+  return `${subscriptionName}-inline`;
+}
+
+/** Where a generated Standard Webhooks signing secret is stored: Secret `<subscription>-signing`. */
+export function generatedSigningSecretName(subscriptionName: string): string {
+  return `${subscriptionName}-signing`;
+}
+/** The key of that Secret. */
+export const GENERATED_SIGNING_SECRET_KEY = "secret";
+/** Random bytes in a generated signing secret ("whsec_" + base64 of them). */
+export const SIGNING_SECRET_BYTES = 24;
+
+/** Label on an inline segment naming the subscription it belongs to. */
+export const SUBSCRIPTION_LABEL = "segwatch.io/subscription";
+
+/** Default transitions a subscription delivers. */
+export const DEFAULT_EVENTS = ["enter", "exit"] as const;

@@ -1,0 +1,38 @@
+// Reads the counters evaluators and delivery workers keep in KV segwatch-status.
+
+import type { KV } from "@nats-io/kv";
+import { statusKey } from "../nats/names.ts";
+import type { SegmentStats, SubscriptionStats } from "./records.ts";
+
+export interface Stats<T> {
+  readonly value: T;
+  /** When the entry was last written (epoch ms). */
+  readonly writtenAt: number;
+}
+
+export class StatsReader {
+  private readonly kv: KV;
+
+  constructor(kv: KV) {
+    this.kv = kv;
+  }
+
+  segment(namespace: string, id: string): Promise<Stats<SegmentStats> | undefined> {
+    return this.read<SegmentStats>(statusKey.segment(namespace, id));
+  }
+
+  subscription(namespace: string, id: string): Promise<Stats<SubscriptionStats> | undefined> {
+    return this.read<SubscriptionStats>(statusKey.subscription(namespace, id));
+  }
+
+  private async read<T>(key: string): Promise<Stats<T> | undefined> {
+    const e = await this.kv.get(key);
+    if (e?.operation !== "PUT") return undefined;
+    try {
+      return { value: e.json<T>(), writtenAt: e.created.getTime() };
+    } catch {
+      // A malformed entry is the writer's bug; status then shows no counters rather than failing.
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,77 @@
+// Every default of the delivery worker in one place. A subscription's own settings (max attempts,
+// backoffs, timeout, max in flight) come from its record (controller/records.ts DELIVERY_DEFAULTS);
+// these are the worker's and the consumers'.
+
+const SECOND_MS = 1_000;
+const NS_PER_MS = 1_000_000;
+
+/** Settings of the durable consumers; `deliveryConsumerConfig` turns them into JetStream config. */
+export const CONSUMER_DEFAULTS = {
+  /**
+   * How long the server waits for an ack before redelivering. The worker keeps long-held messages
+   * (waiting to retry, or queued behind the same user) alive with `working()`, so this only bounds how
+   * soon a crashed worker's messages come back.
+   */
+  ackWaitMs: 30 * SECOND_MS,
+  /** Messages a live lane may hold unacknowledged: the buffer other users proceed from while one user waits. */
+  liveMaxAckPending: 1_000,
+  /** A backfill lane holds little: it is paced anyway, and a small window keeps a restart cheap. */
+  backfillMaxAckPending: 64,
+} as const;
+
+/** Options of `consume()`. */
+export const CONSUME_DEFAULTS = {
+  /** A pull request's batch; the client pulls again when a quarter is left. */
+  liveBatch: 256,
+  backfillBatch: 16,
+  /** How long a pull request waits before the client pulls again. */
+  expiresMs: 10 * SECOND_MS,
+} as const;
+
+/** The active worker's lease (lease.ts). */
+export const LEASE_DEFAULTS = {
+  /**
+   * A lease not renewed for this long is taken over. It must exceed the ack wait plus the renew
+   * interval: by the time a standby takes over from a worker that died, everything the dead one held
+   * is back in the consumer's redelivery queue — served first, in stream order.
+   */
+  ttlMs: 45 * SECOND_MS,
+  renewMs: 5 * SECOND_MS,
+  /** How often a standby looks at the lease (the handover delay after a graceful stop). */
+  pollMs: 1 * SECOND_MS,
+} as const;
+
+export const WORKER_DEFAULTS = {
+  /** How often held messages are checked; those held longer than this get `working()`. */
+  extendEveryMs: 10 * SECOND_MS,
+  /** Counters reach KV segwatch-status at most this often per subscription. */
+  statusFlushMs: 1 * SECOND_MS,
+  /** Compare-and-set attempts per flush before the deltas wait for the next one. */
+  statusCasAttempts: 5,
+  /** On stop: how long in-flight deliveries may take before their messages are released unacked. */
+  stopTimeoutMs: 10 * SECOND_MS,
+  /** On stop: how long to wait for the server to drop the closed consumer's pull request. */
+  releaseWaitMs: 2 * SECOND_MS,
+  /** A DLQ publish that failed (NATS unavailable) is tried again after this long. */
+  dlqRetryMs: 2 * SECOND_MS,
+  /** Backfill lane: its own small concurrency, whatever the subscription allows live. */
+  backfillMaxInFlight: 4,
+  /** Backfill lane: deliveries per second (a token bucket whose burst is the lane's concurrency). */
+  backfillRatePerSecond: 50,
+} as const;
+
+export const WEBHOOK_DEFAULTS = {
+  /** Segment's HTTP tracking API. */
+  segmentEndpoint: "https://api.segment.io",
+  userAgent: "segwatch",
+  /** TCP (and TLS) connect bound, separate from the subscription's per-request timeout. */
+  connectTimeoutMs: 10 * SECOND_MS,
+  /** Idle keep-alive sockets close after this long (unless the server's Keep-Alive hint is shorter). */
+  keepAliveTimeoutMs: 30 * SECOND_MS,
+  /** How much of an error response's body goes into the error text. */
+  errorBodyBytes: 512,
+} as const;
+
+export function msToNs(ms: number): number {
+  return ms * NS_PER_MS;
+}

@@ -1,0 +1,43 @@
+// The delivery side's public surface: what the CLI (`segwatch deliver`, `segwatch dev`) and the
+// controller use. Everything else in src/delivery is internal to the worker.
+
+export type { ChannelTarget, DeliveryChannel, DeliveryItem, DeliveryOutcome } from "./channel.ts";
+export {
+  CONSUMER_METADATA,
+  deleteDeliveryConsumers,
+  deliveryConsumerConfig,
+  ensureDeliveryConsumer,
+  ensureDeliveryConsumers,
+  LANES,
+} from "./consumer-config.ts";
+export {
+  CONSUME_DEFAULTS,
+  CONSUMER_DEFAULTS,
+  LEASE_DEFAULTS,
+  WEBHOOK_DEFAULTS,
+  WORKER_DEFAULTS,
+} from "./defaults.ts";
+export {
+  ChannelConfigError,
+  DeliveryConsumerError,
+  DeliveryWorkerError,
+  SigningSecretError,
+  TargetRefusedError,
+} from "./errors.ts";
+export type { DeliveryLog, DeliveryObserver, LogLevel } from "./lane.ts";
+export { deliveryLeaseKey } from "./lease.ts";
+export {
+  createDeliveryChannel,
+  type DeliveryRun,
+  type DeliveryRunOptions,
+  runDeliveryWorker,
+  stderrLog,
+} from "./run.ts";
+export { decodeSigningSecret, SECRET_PREFIX } from "./signing.ts";
+export {
+  classifyAddress,
+  STRICT_TARGET_POLICY,
+  type TargetPolicyOptions,
+} from "./target-policy.ts";
+export { createWebhookChannel, type WebhookChannelOptions } from "./webhook.ts";
+export { DeliveryWorker, type DeliveryWorkerOptions } from "./worker.ts";

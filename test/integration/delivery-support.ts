@@ -1,0 +1,356 @@
+// Shared pieces of the delivery integration tests: a recording HTTP receiver on 127.0.0.1, subscription
+// records, delivery messages in the evaluator's format, bounded waits.
+
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type Server,
+  type ServerResponse,
+} from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { type JetStreamManager, jetstream, type StoredMsg } from "@nats-io/jetstream";
+import type { KV } from "@nats-io/kv";
+import type { NatsConnection } from "@nats-io/transport-node";
+import {
+  DELIVERY_DEFAULTS,
+  type SubscriptionRecord,
+  type SubscriptionStats,
+} from "../../src/controller/records.ts";
+import { ensureDeliveryConsumers } from "../../src/delivery/consumer-config.ts";
+import { envelopeHeaders, type TriggerPayload } from "../../src/delivery/envelope.ts";
+import {
+  DELIVERIES_STREAM,
+  DLQ_STREAM,
+  deliveryConsumerName,
+  deliverySubject,
+  dlqSubject,
+  type Lane,
+  registryKey,
+  statusKey,
+} from "../../src/nats/names.ts";
+
+/**
+ * Worker timing for tests: a short lease (a worker that could not hand over cleanly does not hold
+ * up the next test for the production TTL) and short pull requests.
+ */
+export const TEST_TIMING = {
+  lease: { ttlMs: 3_000, renewMs: 500, pollMs: 50 },
+  consumeExpiresMs: 2_000,
+} as const;
+
+/** A bound on anything that waits on a server or a worker: a limit on a hang, not a performance claim. */
+export const WAIT_MS = 20_000;
+
+export async function until(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  ms = WAIT_MS,
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export async function withDeadline<T>(what: string, p: Promise<T>, ms = WAIT_MS): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// ---- receiver -----------------------------------------------------------------------------------
+
+export interface Received {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+  readonly at: number;
+  /** The response status sent (undefined while held or when the connection was dropped). */
+  status?: number;
+}
+
+export interface Reply {
+  readonly status: number;
+  readonly headers?: Record<string, string>;
+  readonly body?: string;
+  /** Milliseconds to wait before answering. */
+  readonly delayMs?: number;
+  /** Never answer (until the client gives up or the server stops). */
+  readonly hold?: boolean;
+}
+
+export type Responder = (req: Received, index: number) => Reply | Promise<Reply>;
+
+export interface Receiver {
+  readonly url: string;
+  readonly requests: Received[];
+  /** Requests being handled right now (for concurrency checks). */
+  readonly active: () => number;
+  readonly maxActive: () => number;
+  /** TCP connections accepted so far. */
+  readonly connections: () => number;
+  respond: Responder;
+  /** Answers every held request with this reply. */
+  releaseHeld(reply: Reply): void;
+  close(): Promise<void>;
+}
+
+export async function startReceiver(
+  respond: Responder = () => ({ status: 200 }),
+): Promise<Receiver> {
+  const requests: Received[] = [];
+  const held: { res: ServerResponse; rec: Received }[] = [];
+  const sockets = new Set<Socket>();
+  let active = 0;
+  let maxActive = 0;
+  let connections = 0;
+  const answer = (res: ServerResponse, rec: Received, reply: Reply) => {
+    if (res.destroyed || res.writableEnded) return;
+    rec.status = reply.status;
+    res.writeHead(reply.status, reply.headers ?? {});
+    res.end(reply.body ?? "");
+  };
+  const receiver: Receiver = {
+    url: "",
+    requests,
+    active: () => active,
+    maxActive: () => maxActive,
+    connections: () => connections,
+    respond,
+    releaseHeld(reply) {
+      for (const { res, rec } of held.splice(0)) answer(res, rec, reply);
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const { res } of held.splice(0)) res.destroy();
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", async () => {
+      const rec: Received = {
+        method: req.method ?? "",
+        url: req.url ?? "",
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString("utf8"),
+        at: Date.now(),
+      };
+      const index = requests.push(rec) - 1;
+      active++;
+      maxActive = Math.max(maxActive, active);
+      res.on("close", () => {
+        active--;
+      });
+      try {
+        const reply = await receiver.respond(rec, index);
+        if (reply.hold) {
+          held.push({ res, rec });
+          return;
+        }
+        if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
+        answer(res, rec, reply);
+      } catch (err) {
+        answer(res, rec, { status: 500, body: String(err) });
+      }
+    });
+  });
+  server.on("connection", (s: Socket) => {
+    connections++;
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  (receiver as { url: string }).url = `http://127.0.0.1:${port}`;
+  return receiver;
+}
+
+// ---- records and messages -------------------------------------------------------------------------
+
+export const NAMESPACE = "acme";
+
+let counter = 0;
+/** A fresh subscription id per test, so tests sharing a server never share consumers. */
+export function newSubscriptionId(prefix = "sub"): string {
+  counter++;
+  return `${prefix}${process.pid}x${counter}x${Math.floor(Math.random() * 1e6)}`;
+}
+
+export function subscriptionRecord(
+  id: string,
+  url: string,
+  overrides: {
+    delivery?: Partial<SubscriptionRecord["delivery"]>;
+    webhook?: Partial<NonNullable<SubscriptionRecord["webhook"]>>;
+  } = {},
+): SubscriptionRecord {
+  return {
+    id,
+    namespace: NAMESPACE,
+    name: `test-${id}`,
+    channel: "webhook",
+    generation: 1,
+    segmentIds: ["seg1"],
+    events: ["enter", "exit"],
+    fields: [],
+    delivery: {
+      ...DELIVERY_DEFAULTS,
+      initialBackoffMs: 20,
+      maxBackoffMs: 200,
+      timeoutMs: 5_000,
+      ...overrides.delivery,
+    },
+    webhook: {
+      url,
+      headers: { best_number: "47" },
+      signingSecrets: [],
+      ...overrides.webhook,
+    },
+  };
+}
+
+/** Registers a subscription the way the controller does: its consumers first, then the record. */
+export async function putRecord(
+  jsm: JetStreamManager,
+  registry: KV,
+  record: SubscriptionRecord,
+): Promise<void> {
+  await ensureDeliveryConsumers(jsm, record.channel, record.id);
+  await registry.put(registryKey.subscription(record.namespace, record.id), JSON.stringify(record));
+}
+
+export function payload(subscriptionId: string, user: string, index: number): TriggerPayload {
+  const at = new Date(Date.UTC(2026, 0, 1, 0, 0, index)).toISOString();
+  return {
+    data: {
+      _created: "2026-01-01T00:00:00.000Z",
+      _modified: at,
+      user_id: user,
+      index,
+      segment_events: [
+        {
+          id: "seg1",
+          event: index % 2 ? "exit" : "enter",
+          enter: at,
+          exit: index % 2 ? at : null,
+          slug: "demo_segment",
+        },
+      ],
+    },
+    meta: { object: "user", source: "subscription", subscription_id: subscriptionId },
+  };
+}
+
+export interface Published {
+  readonly msgId: string;
+  readonly user: string;
+  readonly index: number;
+  readonly body: string;
+}
+
+/** Publishes one message per (user, index) in order, with a bounded window of acks in flight. */
+export async function publishDeliveries(
+  nc: NatsConnection,
+  subscriptionId: string,
+  messages: readonly { user: string; index: number }[],
+  lane: Lane = "live",
+): Promise<Published[]> {
+  const js = jetstream(nc);
+  const out: Published[] = [];
+  const window = 64;
+  for (let i = 0; i < messages.length; i += window) {
+    await Promise.all(
+      messages.slice(i, i + window).map((m) => {
+        const msgId = `${subscriptionId}:${m.user}:${m.index}`;
+        const body = JSON.stringify(payload(subscriptionId, m.user, m.index));
+        out.push({ msgId, user: m.user, index: m.index, body });
+        return js.publish(deliverySubject("webhook", subscriptionId, lane), body, {
+          headers: envelopeHeaders({
+            msgId,
+            namespace: NAMESPACE,
+            subscriptionId,
+            userKey: m.user,
+            lane,
+          }),
+        });
+      }),
+    );
+  }
+  return out;
+}
+
+/** users × perUser messages, interleaved: u0#0, u1#0, …, u0#1, u1#1, … */
+export function interleaved(users: number, perUser: number): { user: string; index: number }[] {
+  const out: { user: string; index: number }[] = [];
+  for (let i = 0; i < perUser; i++)
+    for (let u = 0; u < users; u++) out.push({ user: `user${u}`, index: i });
+  return out;
+}
+
+export async function lastDeadLetter(
+  jsm: JetStreamManager,
+  subscriptionId: string,
+): Promise<StoredMsg | null> {
+  try {
+    return await jsm.streams.getMessage(DLQ_STREAM, {
+      last_by_subj: dlqSubject("webhook", subscriptionId),
+    });
+  } catch {
+    return null;
+  }
+}
+
+export async function deadLetterCount(
+  jsm: JetStreamManager,
+  subscriptionId: string,
+): Promise<number> {
+  const info = await jsm.streams.info(DLQ_STREAM, {
+    subjects_filter: dlqSubject("webhook", subscriptionId),
+  });
+  return info.state.subjects?.[dlqSubject("webhook", subscriptionId)] ?? 0;
+}
+
+/** True when the live lane's consumer has nothing pending and nothing unacked. */
+export async function laneDrained(
+  jsm: JetStreamManager,
+  subscriptionId: string,
+  lane: Lane = "live",
+): Promise<boolean> {
+  const info = await jsm.consumers.info(
+    DELIVERIES_STREAM,
+    deliveryConsumerName(subscriptionId, lane),
+  );
+  return info.num_pending === 0 && info.num_ack_pending === 0;
+}
+
+export async function readStats(
+  status: KV,
+  subscriptionId: string,
+): Promise<SubscriptionStats | undefined> {
+  const e = await status.get(statusKey.subscription(NAMESPACE, subscriptionId));
+  return e && e.operation === "PUT" ? e.json<SubscriptionStats>() : undefined;
+}
+
+/** Per user, the indices of the requests that the receiver answered 2xx, in arrival order. */
+export function deliveredOrder(requests: readonly Received[]): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const r of requests) {
+    if (r.status === undefined || r.status < 200 || r.status > 299) continue;
+    const p = JSON.parse(r.body) as { data: { user_id: string; index: number } };
+    out.set(p.data.user_id, [...(out.get(p.data.user_id) ?? []), p.data.index]);
+  }
+  return out;
+}

@@ -1,0 +1,182 @@
+// `segwatch dev` as a newcomer runs it — a real process with its own nats-server — driven with the
+// brief's curl sequence (over HTTP with only the host changed): a segment by text/plain, its id
+// looked up by name, a webhook subscription by JSON pointed at the dev inbox, a kinesis subscription,
+// and paying_user toggled f → t → f, which must arrive in the inbox as enter then exit.
+
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+const TOKEN = "test-token";
+const WAIT_MS = 60_000;
+
+let child: ChildProcess;
+let api: string;
+let output = "";
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function until<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + WAIT_MS;
+  for (;;) {
+    const v = await check().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > deadline)
+      throw new Error(`timed out: ${what}\n--- segwatch dev output ---\n${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+beforeAll(async () => {
+  const port = await freePort();
+  const state = mkdtempSync(join(tmpdir(), "segwatch-dev-"));
+  child = spawn(
+    process.execPath,
+    [join(ROOT, "src", "cli", "main.ts"), "dev", "--state", state, "--port", String(port)],
+    {
+      cwd: ROOT,
+      env: { ...process.env, SEGWATCH_API_TOKEN: TOKEN, NATS_URL: "" },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  child.stdout!.setEncoding("utf8").on("data", (d: string) => {
+    output += d;
+  });
+  child.stderr!.setEncoding("utf8").on("data", (d: string) => {
+    output += d;
+  });
+  api = `http://127.0.0.1:${port}`;
+  await until("the API answers /readyz", async () =>
+    (await fetch(`${api}/readyz`)).ok ? true : undefined,
+  );
+}, WAIT_MS + 10_000);
+
+afterAll(async () => {
+  if (!child || child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill("SIGINT");
+  await exited;
+});
+
+const auth = { Authorization: TOKEN };
+
+describe("segwatch dev", () => {
+  it("prints the address, the token and a curl demo", () => {
+    expect(output).toContain(api);
+    expect(output).toContain(`token: ${TOKEN}`);
+    expect(output).toContain("/collect/json/demo");
+  });
+
+  it("runs the brief's scenario end to end into the dev inbox", async () => {
+    // UPSERT Segment uses "ALIAS" as id for create/update
+    const seg = await fetch(`${api}/api/segment`, {
+      method: "POST",
+      headers: { ...auth, "Content-Type": "text/plain" },
+      body: '\n-- Paying Users Segment\nFILTER AND (\npaying_user = "t"\n)\nFROM user\nALIAS demo_segment\n',
+    });
+    expect(seg.status).toBe(200);
+    // get that Segment ID (the brief uses ?key= here)
+    const list = (await (await fetch(`${api}/api/segment?key=${TOKEN}`)).json()) as {
+      data: { id: string; name: string }[];
+    };
+    const segId = list.data.find((s) => s.name === "demo_segment")!.id;
+    expect(segId).toMatch(/^[0-9a-f]{32}$/);
+
+    const sub = await fetch(`${api}/api/subscription`, {
+      method: "POST",
+      headers: { ...auth, "Content-Type": "application/json" },
+      body: JSON.stringify({
+        webhook_url: `${api}/dev/inbox/brief`,
+        segment_ids: [segId],
+        withbackfill: false,
+        channel: "webhook",
+        name: "webhooktest1",
+        description: "What is this subscription for?",
+      }),
+    });
+    expect(sub.status).toBe(200);
+    const subBody = (await sub.json()) as {
+      data: { id: string; workflow: string; config: Record<string, unknown> };
+    };
+    expect(subBody.data.config).toMatchObject({
+      channel: "webhook",
+      webhook_url: `${api}/dev/inbox/brief`,
+    });
+
+    const kinesis = await fetch(`${api}/api/subscription`, {
+      method: "POST",
+      headers: { ...auth, "Content-Type": "application/json" },
+      body: JSON.stringify({
+        channel: "kinesis",
+        segment_ids: ["1234abcd", "abc345"],
+        name: "test2",
+        description: "hello world",
+        stream: "lytics_triggers_stream",
+        region: "us-east-1",
+        identifier_field: "user_id",
+        role_arn: "arn:aws:iam::4444444444444:role/LyticsWriteToKinesis",
+      }),
+    });
+    expect(kinesis.status).toBe(200);
+
+    // The subscription is live once the controller has registered it.
+    await until("subscription Ready", async () => {
+      const r = (await (
+        await fetch(`${api}/api/subscription/${subBody.data.id}`, { headers: auth })
+      ).json()) as {
+        data: { status?: { ready?: boolean } };
+      };
+      return r.data.status?.ready === true ? true : undefined;
+    });
+
+    // toggling these should move user in/out of segment causing trigger
+    for (const paying of ["f", "t", "f"]) {
+      const r = await fetch(`${api}/collect/json/demo`, {
+        method: "POST",
+        headers: { ...auth, "Content-type": "application/json" },
+        body: JSON.stringify({ paying_user: paying, user_id: "user123" }),
+      });
+      expect(r.status).toBe(200);
+    }
+    const got = await until("enter and exit in the inbox", async () => {
+      const r = (await (await fetch(`${api}/dev/inbox/brief`)).json()) as {
+        data: {
+          headers: Record<string, string>;
+          body: { data: { segment_events: { event: string; slug: string }[] }; meta: unknown };
+        }[];
+      };
+      return r.data.length >= 2 ? r.data : undefined;
+    });
+    expect(got.map((d) => d.body.data.segment_events.map((e) => `${e.slug}:${e.event}`))).toEqual([
+      ["demo_segment:enter"],
+      ["demo_segment:exit"],
+    ]);
+    expect(got[0]!.body.meta).toEqual({
+      object: "user",
+      source: "subscription",
+      subscription_id: subBody.data.id,
+    });
+    expect(got[0]!.body.data).toMatchObject({ user_id: "user123", paying_user: "t" });
+    expect(got[0]!.headers["webhook-id"]).toEqual(expect.any(String));
+    expect(got[0]!.headers["webhook-signature"]).toMatch(/^v1,/);
+  }, 120_000);
+
+  it("stops cleanly on Ctrl-C", async () => {
+    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    child.kill("SIGINT");
+    expect(await exited).toBe(0);
+  }, 30_000);
+});
