@@ -2,6 +2,8 @@
 // Figures are only meaningful as ratios within one run; see bench/README.md.
 
 import { reportCollect, runCollectBench, saveCollect } from "./collect.ts";
+import { reportEndToEnd, runEndToEndBench, saveEndToEnd } from "./end-to-end.ts";
+import { reportEvaluator, runEvaluatorBench, saveEvaluator } from "./evaluator.ts";
 import { reportFieldIndex, runFieldIndexBench, saveFieldIndex } from "./field-index.ts";
 import { reportSegmentEval, runSegmentEvalBench, saveSegmentEval } from "./segment-eval.ts";
 import { reportWebhook, runWebhookBench, saveWebhook } from "./webhook.ts";
@@ -30,3 +32,14 @@ const collectResult = await runCollectBench({
 });
 for (const line of reportCollect(collectResult)) console.log(line);
 console.log(`  → ${saveCollect(collectResult)}`);
+
+const evaluatorResult = await runEvaluatorBench({ events: quick ? 10_000 : 20_000 });
+for (const line of reportEvaluator(evaluatorResult)) console.log(line);
+console.log(`  → ${saveEvaluator(evaluatorResult)}`);
+
+const endToEndResult = await runEndToEndBench({
+  events: quick ? 3_000 : 10_000,
+  latencyEvents: quick ? 1_000 : 4_000,
+});
+for (const line of reportEndToEnd(endToEndResult)) console.log(line);
+console.log(`  → ${saveEndToEnd(endToEndResult)}`);
