@@ -12,11 +12,9 @@ import { dirname, join } from "node:path";
 import { type JsMsg, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { Agent } from "undici";
+import { ConsumerManager } from "../src/controller/consumers.ts";
 import { DELIVERY_DEFAULTS, type SubscriptionRecord } from "../src/controller/records.ts";
-import {
-  deleteDeliveryConsumers,
-  ensureDeliveryConsumers,
-} from "../src/delivery/consumer-config.ts";
+import { ensureDeliveryConsumers } from "../src/delivery/consumer-config.ts";
 import { envelopeHeaders } from "../src/delivery/envelope.ts";
 import { createWebhookChannel } from "../src/delivery/webhook.ts";
 import { DeliveryWorker } from "../src/delivery/worker.ts";
@@ -320,7 +318,7 @@ export async function runWebhookBench(opts: WebhookBenchOptions): Promise<Webhoo
     const cpu = cpuMs(cpu0);
     await registry.delete(registryKey.subscription(NAMESPACE, id));
     await until(() => !worker.isConsuming(id));
-    await deleteDeliveryConsumers(jsm, id);
+    await new ConsumerManager(jsm).remove(id, { purge: true });
     return { ms, cpu };
   };
   const pipeline = async (messages: number): Promise<{ ms: number; cpu: number }> => {
@@ -331,7 +329,7 @@ export async function runWebhookBench(opts: WebhookBenchOptions): Promise<Webhoo
     const t0 = performance.now();
     await pipelineRound(nc, id, receiver.origin, messages, concurrency);
     const result = { ms: performance.now() - t0, cpu: cpuMs(cpu0) };
-    await deleteDeliveryConsumers(jsm, id);
+    await new ConsumerManager(jsm).remove(id, { purge: true });
     return result;
   };
   const raw = async (bodies: readonly string[]): Promise<{ ms: number; cpu: number }> => {

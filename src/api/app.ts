@@ -105,11 +105,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   app.addSchema(subscriptionSchema);
   void app.register(metricsPlugin, { metrics });
   void app.register(healthRoutes, {
-    checks: [
-      ...(connectivity ? [connectivity] : []),
-      { name: "registry", problem: () => undefined },
-      ...(deps.readiness ?? []),
-    ],
+    checks: [...(connectivity ? [connectivity] : []), ...(deps.readiness ?? [])],
   });
   for (const routes of deps.publicRoutes ?? []) void app.register(routes);
   const tokens = new TokenTable(config.tokens);

@@ -1,5 +1,5 @@
 // /healthz: the process answers (liveness). /readyz: it can do its job — NATS connected, the registry
-// loaded, not shutting down (readiness: a load balancer stops sending traffic when it fails).
+// watch alive, not shutting down (readiness: a load balancer stops sending traffic when it fails).
 
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { FastifyPluginAsync } from "fastify";

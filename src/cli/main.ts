@@ -156,10 +156,10 @@ program
   .command("evaluator")
   .description("Consume events, keep profiles and memberships, publish entry/exit deliveries.")
   .addOption(natsOption())
-  .option(
-    "--partitions <n>",
-    "total number of event partitions (must match the API's)",
-    parsePositiveInt,
+  .addOption(
+    new Option("--partitions <n>", "total number of event partitions (must match the API's)")
+      .env("SEGWATCH_PARTITIONS")
+      .argParser(parsePositiveInt),
   )
   .option("--owned <list>", "partitions this process owns, e.g. 0-7 or 0,2,4 (default all)")
   .action(async (opts: { nats?: string; partitions?: number; owned?: string }) => {

@@ -3,11 +3,15 @@
 // the counters of KV segwatch-status. Ready is True when SegmentsResolved, DeliveryReady and
 // Backfilled all are.
 //
-// What exists follows two rules: consumers exist while the spec is valid and its delivery settings
-// resolve; the registry record exists while, in addition, its segments resolve. Consumers are
-// created before the record and removed after it, so a worker never reads a record whose
-// consumers are gone for good.
+// What exists: consumers exist from the first time the delivery settings resolve until the
+// subscription is deleted, since they hold the entries and exits not yet delivered. The registry
+// record is written whenever the spec, its segments and its delivery settings all resolve; when
+// they stop resolving (a Secret deleted, an edit with a typo) the last valid record stays, so
+// memberships keep being tracked and delivered rather than silently skipped, and the conditions
+// say so. Consumers are created before the record, so nothing the evaluators publish for a
+// subscription precedes its consumer.
 
+import { AVAILABLE_CHANNELS } from "../delivery/channel.ts";
 import { registryKey } from "../nats/names.ts";
 import {
   type ResourceKey,
@@ -162,6 +166,7 @@ export async function reconcileSubscription(
     previous?.backfillRequestedAt,
     now,
   );
+  let keptGeneration: number | undefined;
   if (channel && segmentsResolved) {
     await ctx.registry.put(
       recordKey,
@@ -172,11 +177,9 @@ export async function reconcileSubscription(
         backfillRequestedAt: requestedAt,
       }),
     );
-  } else {
-    await ctx.registry.delete(recordKey);
+  } else if (previous) {
+    keptGeneration = previous.generation;
   }
-  // After the record: a worker that still saw it could otherwise ensure the consumers again.
-  if (!channel && consumerError === undefined) await ctx.consumers.remove(id, { purge: false });
 
   // -- progress from the workers
   const stats = await ctx.stats.subscription(namespace, id);
@@ -189,17 +192,28 @@ export async function reconcileSubscription(
     );
     delivery = failing
       ? falseCondition(ConditionType.DeliveryReady, Reason.DeliveryFailing, failing)
-      : trueCondition(
-          ConditionType.DeliveryReady,
-          Reason.DeliveryConfigured,
-          `${sub.spec.channel} settings resolved; consumers ready`,
-        );
+      : !AVAILABLE_CHANNELS.has(sub.spec.channel)
+        ? falseCondition(
+            ConditionType.DeliveryReady,
+            Reason.ChannelNotImplemented,
+            `this version of segwatch has no ${sub.spec.channel} delivery worker; entries and ` +
+              "exits are queued (within the deliveries stream's retention) until one runs",
+          )
+        : trueCondition(
+            ConditionType.DeliveryReady,
+            Reason.DeliveryConfigured,
+            `${sub.spec.channel} settings resolved; consumers ready`,
+          );
   }
   const previousStatus = sub.status as SubscriptionStatus | undefined;
   const backfill = backfillProgress(requestedAt, stats?.value, previousStatus?.backfill);
 
   const generation = sub.metadata.generation ?? 1;
-  const parts = [segments, delivery, backfill.condition];
+  const kept = (c: ConditionInput): ConditionInput =>
+    keptGeneration !== undefined && c.status === "False"
+      ? { ...c, message: `${c.message} (still delivering as of generation ${keptGeneration})` }
+      : c;
+  const parts = [kept(segments), kept(delivery), backfill.condition];
   const status: SubscriptionStatus = {
     observedGeneration: generation,
     id,

@@ -6,6 +6,13 @@ import type { SubscriptionRecord } from "../controller/records.ts";
 import type { Channel } from "../resources/types.ts";
 import type { DeliveryEnvelope } from "./envelope.ts";
 
+/**
+ * The channels this version has a delivery worker for. Subscriptions to the others are accepted and
+ * their entries and exits queued (within the deliveries stream's retention), but reported as not
+ * deliverable.
+ */
+export const AVAILABLE_CHANNELS: ReadonlySet<Channel> = new Set<Channel>(["webhook"]);
+
 export interface DeliveryItem {
   readonly envelope: DeliveryEnvelope;
   /** The payload exactly as the evaluator published it (the brief's v2 JSON). */

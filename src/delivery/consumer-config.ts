@@ -155,27 +155,3 @@ export async function ensureDeliveryConsumers(
     LANES.map((lane) => ensureDeliveryConsumer(jsm, channel, subscriptionId, lane, onWarning)),
   );
 }
-
-/** Deletes both lanes' consumers (the controller, when a subscription goes away); absent ones are fine. */
-export async function deleteDeliveryConsumers(
-  jsm: JetStreamManager,
-  subscriptionId: string,
-): Promise<void> {
-  await Promise.all(
-    LANES.map(async (lane) => {
-      const name = deliveryConsumerName(subscriptionId, lane);
-      try {
-        await jsm.consumers.delete(DELIVERIES_STREAM, name);
-      } catch (err) {
-        try {
-          await jsm.consumers.info(DELIVERIES_STREAM, name);
-        } catch {
-          return; // already gone
-        }
-        throw new DeliveryConsumerError(name, `cannot delete: ${describeError(err)}`, {
-          cause: err,
-        });
-      }
-    }),
-  );
-}

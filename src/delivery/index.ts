@@ -4,7 +4,6 @@
 export type { ChannelTarget, DeliveryChannel, DeliveryItem, DeliveryOutcome } from "./channel.ts";
 export {
   CONSUMER_METADATA,
-  deleteDeliveryConsumers,
   deliveryConsumerConfig,
   ensureDeliveryConsumer,
   ensureDeliveryConsumers,

@@ -6,9 +6,9 @@
 
 import type { KV } from "@nats-io/kv";
 import type { SubscriptionStats } from "../controller/records.ts";
+import { updateKv } from "../nats/kv-update.ts";
 import { statusKey } from "../nats/names.ts";
 import { WORKER_DEFAULTS } from "./defaults.ts";
-import { describeError } from "./errors.ts";
 import { addDelta, applyDelta, emptyDelta, isEmptyDelta, type StatsDelta } from "./stats.ts";
 
 export interface StatusWriterOptions {
@@ -116,33 +116,12 @@ export class StatusWriter {
     );
   }
 
-  async #write(key: string, delta: StatsDelta): Promise<void> {
-    let last: unknown;
-    for (let attempt = 0; attempt < this.#casAttempts; attempt++) {
-      const entry = await this.#kv.get(key);
-      const live = entry !== null && entry.operation === "PUT";
-      let current: Partial<SubscriptionStats> | undefined;
-      if (live) {
-        try {
-          current = entry.json<Partial<SubscriptionStats>>();
-        } catch {
-          current = undefined; // a corrupt value is replaced, not kept forever
-        }
-      }
-      const next = JSON.stringify(applyDelta(current, delta));
-      try {
-        if (entry === null) await this.#kv.create(key, next);
-        else await this.#kv.update(key, next, entry.revision);
-        return;
-      } catch (err) {
-        last = err; // someone else wrote in between: read again
-      }
-    }
-    throw new Error(
-      `status ${key}: compare-and-set failed ${this.#casAttempts} times: ${describeError(last)}`,
-      {
-        cause: last,
-      },
+  #write(key: string, delta: StatsDelta): Promise<void> {
+    return updateKv<Partial<SubscriptionStats>>(
+      this.#kv,
+      key,
+      (current) => applyDelta(current, delta),
+      this.#casAttempts,
     );
   }
 }

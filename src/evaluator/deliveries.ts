@@ -18,8 +18,8 @@ export type Cause =
   | { readonly kind: "timer"; readonly at: number }
   /** A re-evaluation after segment definitions changed, by a digest of the definitions. */
   | { readonly kind: "scan"; readonly version: string }
-  /** A subscription's backfill. */
-  | { readonly kind: "backfill" };
+  /** A subscription's backfill, by the request it serves (turning backfill off and on is a new one). */
+  | { readonly kind: "backfill"; readonly requestedAt: string };
 
 export interface OutgoingDelivery {
   readonly subject: string;
@@ -36,7 +36,7 @@ export function idempotencyKey(cause: Cause, profileKey: string, subscriptionId:
     case "scan":
       return `sc:${profileKey}:${cause.version}:${subscriptionId}`;
     case "backfill":
-      return `bf:${subscriptionId}:${profileKey}`;
+      return `bf:${subscriptionId}:${cause.requestedAt}:${profileKey}`;
   }
 }
 
@@ -46,6 +46,8 @@ export function deliveriesFor(
   transitions: readonly Transition[],
   cause: Cause,
   only?: SubscriptionRecord,
+  /** Default: the backfill lane for a backfill, else live. */
+  laneOverride?: Lane,
 ): OutgoingDelivery[] {
   if (transitions.length === 0) return [];
   const bySubscription = new Map<string, { sub: SubscriptionRecord; events: SegmentEvent[] }>();
@@ -66,7 +68,7 @@ export function deliveriesFor(
       entry.events.push({ id: t.segmentId, event: t.event, enter: t.enter, exit: t.exit, slug });
     }
   }
-  const lane: Lane = cause.kind === "backfill" ? "backfill" : "live";
+  const lane: Lane = laneOverride ?? (cause.kind === "backfill" ? "backfill" : "live");
   const out: OutgoingDelivery[] = [];
   for (const { sub, events } of bySubscription.values()) {
     out.push({

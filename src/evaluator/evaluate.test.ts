@@ -121,7 +121,7 @@ describe("merge and evaluate", () => {
     const p = profileWith({ last_visit: new Date(T0 - 2 * 86_400_000).toISOString() }, m);
     const e = evaluateProfile(m, p, { kind: "all" }, T0);
     expect(e.transitions.map((t) => t.event)).toEqual(["enter"]);
-    expect(e.nextCheck).toBe(T0 + 5 * 86_400_000);
+    expect(nextCheckOf(p)).toBe(T0 + 5 * 86_400_000);
     expect(dueSegments(p, T0 + 5 * 86_400_000)).toEqual(["s1"]);
     const exit = evaluateProfile(m, p, { kind: "segments", ids: ["s1"] }, T0 + 5 * 86_400_000);
     expect(exit.transitions.map((t) => t.event)).toEqual(["exit"]);
@@ -193,7 +193,7 @@ describe("deliveries", () => {
     expect(idempotencyKey({ kind: "event", seq: 7 }, "k", "s")).toBe("ev:7:s");
     expect(idempotencyKey({ kind: "timer", at: 5 }, "k", "s")).toBe("tm:k:5:s");
     expect(idempotencyKey({ kind: "scan", version: "v" }, "k", "s")).toBe("sc:k:v:s");
-    expect(idempotencyKey({ kind: "backfill" }, "k", "s")).toBe("bf:s:k");
+    expect(idempotencyKey({ kind: "backfill", requestedAt: "r" }, "k", "s")).toBe("bf:s:r:k");
   });
 });
 

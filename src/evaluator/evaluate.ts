@@ -22,8 +22,6 @@ export type Scope =
 
 export interface Evaluation {
   readonly transitions: Transition[];
-  /** The earliest instant a time-dependent segment can flip for this user, if any. */
-  readonly nextCheck: number | undefined;
 }
 
 /**
@@ -67,7 +65,7 @@ export function evaluateProfile(
     if (!model.segments.has(id)) delete profile.segments[id];
   if (checks) for (const id of Object.keys(checks)) if (!model.segments.has(id)) delete checks[id];
   if (checks && Object.keys(checks).length === 0) delete profile.checks;
-  return { transitions, nextCheck: nextCheckOf(profile) };
+  return { transitions };
 }
 
 /** The time-dependent segments due at `now` for the profile. */

@@ -27,8 +27,6 @@ export class NamespaceModel {
   readonly identityFields: readonly string[];
   readonly types: FieldTypes;
   readonly segments: ReadonlyMap<string, ModelSegment>;
-  /** Segments with time dependence, evaluated on timers. */
-  readonly timeDependent: readonly string[];
   readonly index: FieldIndex<string>;
   /** Segment id → subscriptions that listen to it. */
   readonly subscriptionsBySegment: ReadonlyMap<string, readonly SubscriptionRecord[]>;
@@ -56,7 +54,6 @@ export class NamespaceModel {
     const compiled = new Map<string, ModelSegment>();
     const problems: SegmentProblem[] = [];
     const index = new FieldIndex<string>();
-    const timeDependent: string[] = [];
     for (const record of segments) {
       try {
         const seg = compileSegment(record.segmentql, {
@@ -66,7 +63,6 @@ export class NamespaceModel {
         });
         compiled.set(record.id, { record, compiled: seg });
         index.set(record.id, seg.fields);
-        if (seg.timeDependent) timeDependent.push(record.id);
       } catch (err) {
         if (!(err instanceof SegmentQLError)) throw err;
         problems.push({ segmentId: record.id, error: err.message });
@@ -85,7 +81,6 @@ export class NamespaceModel {
     }
     this.segments = compiled;
     this.index = index;
-    this.timeDependent = timeDependent;
     this.subscriptionsBySegment = bySegment;
     this.subscriptions = new Map(subscriptions.map((s) => [s.id, s]));
     this.problems = problems;
@@ -99,22 +94,27 @@ export class NamespaceModel {
     if (!previous || JSON.stringify(previous.types) !== JSON.stringify(this.types)) {
       return [...new Set([...this.segments.keys(), ...(previous?.segments.keys() ?? [])])];
     }
-    const definition = (m: NamespaceModel, id: string) => {
-      const s = m.segments.get(id);
-      if (!s) return undefined;
-      const parts = [s.record.segmentql];
-      for (const inc of s.compiled.includes) {
-        const target = [...m.segments.values()].find(
-          (x) => x.record.slug.toLowerCase() === inc || x.record.id === inc,
-        );
-        parts.push(target?.record.segmentql ?? "");
-      }
-      return parts.join("\u0000");
-    };
     const out: string[] = [];
     for (const id of new Set([...this.segments.keys(), ...previous.segments.keys()])) {
-      if (definition(this, id) !== definition(previous, id)) out.push(id);
+      if (this.definitionOf(id) !== previous.definitionOf(id)) out.push(id);
     }
     return out;
+  }
+
+  /**
+   * What a segment's memberships depend on, as one string: its SegmentQL, the SegmentQL of the
+   * segments it includes, and the schema's field types; undefined when it is not evaluated here.
+   */
+  definitionOf(id: string): string | undefined {
+    const s = this.segments.get(id);
+    if (!s) return undefined;
+    const parts = [JSON.stringify(this.types), s.record.segmentql];
+    for (const inc of s.compiled.includes) {
+      const target = [...this.segments.values()].find(
+        (x) => x.record.slug.toLowerCase() === inc || x.record.id === inc,
+      );
+      parts.push(target?.record.segmentql ?? "");
+    }
+    return parts.join("\u0000");
   }
 }

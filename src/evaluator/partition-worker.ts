@@ -1,27 +1,32 @@
-// One partition of SEGWATCH_EVENTS, processed in order in batches. A batch's effects become durable
-// in a fixed order — deliveries published (and acked by JetStream), then profiles stored, then events
-// acked — so a crash anywhere replays the batch: deliveries are dropped by their idempotency keys,
-// profiles skip events they already applied (lastSeq), and nothing is lost or doubled.
+// One partition of SEGWATCH_EVENTS, processed strictly in stream order in batches. Effects become
+// durable in a fixed order — deliveries published (and acked by JetStream), then profiles stored,
+// then events acked — and every (re)start consumes again from the oldest unacked event, in order. So
+// a crash anywhere replays what was not acked: deliveries are dropped by their idempotency keys
+// (evaluation is deterministic in the event's own timestamp), profiles skip the events they already
+// applied (lastSeq), and nothing is lost or doubled.
 
 import {
   AckPolicy,
   type ConsumerConfig,
   DeliverPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
   type JetStreamClient,
   type JetStreamManager,
   type JsMsg,
 } from "@nats-io/jetstream";
 import { envelopeHeaders } from "../delivery/envelope.ts";
-import { EVENTS_STREAM, partitionFilter } from "../nats/names.ts";
+import { EVENTS_STREAM, HEADER, type Lane, partitionFilter } from "../nats/names.ts";
 import type { JetStreamPublisher } from "../nats/publisher.ts";
-import { type Identity, identityOf } from "../profile/identity.ts";
+import { type Identity, identityForKey, identityOf } from "../profile/identity.ts";
 import { mergeEvent, type Profile } from "../profile/profile.ts";
 import { DEFAULT_IDENTITY_FIELDS } from "../resources/types.ts";
+import type { FieldTypes } from "../segmentql/index.ts";
 import { type Cause, deliveriesFor, type OutgoingDelivery } from "./deliveries.ts";
 import { dueSegments, evaluateProfile, nextCheckOf, type Transition } from "./evaluate.ts";
 import type { NamespaceModel } from "./model.ts";
 import { type ProfileStore, profileKvKey } from "./profile-store.ts";
-import { TimerQueue } from "./timer-queue.ts";
+import { type TimerEntry, TimerQueue } from "./timer-queue.ts";
 
 /** Defaults of a partition worker; each can be overridden. */
 export const PARTITION_DEFAULTS = {
@@ -51,6 +56,8 @@ export interface PartitionDeps {
   /** Records member-count changes and backfill progress (KV status). */
   readonly stats: StatsSink;
   readonly clock: () => number;
+  /** The instant an event is evaluated at (default: when JetStream stored it, the same on a replay). */
+  readonly eventTime?: (m: JsMsg) => number;
   readonly log: (level: "info" | "warn" | "error", message: string, error?: unknown) => void;
 }
 
@@ -79,6 +86,8 @@ interface ScanJob {
   keys?: string[];
   position: number;
   members: number;
+  /** When progress was last reported (backfill status is written about once a second). */
+  reportedAt?: number;
 }
 
 interface ParsedEvent {
@@ -111,6 +120,10 @@ class Window {
   readonly acks: JsMsg[] = [];
   readonly memberDeltas = new Map<string, Map<string, number>>();
   readonly finishedJobs: ScanJob[] = [];
+  /** Where the jobs this window advanced stood when it opened, to rewind them if it is dropped. */
+  readonly jobStarts = new Map<ScanJob, { position: number; members: number }>();
+  /** Timers this window fired, to re-arm them if it is dropped. */
+  readonly firedTimers: TimerEntry[] = [];
   /** Deliveries of the batch in progress (published before the batch ends). */
   deliveries: OutgoingDelivery[] = [];
   opened = 0;
@@ -131,6 +144,11 @@ class Window {
     }
   }
 
+  advance(job: ScanJob): void {
+    if (!this.jobStarts.has(job))
+      this.jobStarts.set(job, { position: job.position, members: job.members });
+  }
+
   get empty(): boolean {
     return this.dirty.size === 0 && this.acks.length === 0 && this.finishedJobs.length === 0;
   }
@@ -141,6 +159,12 @@ const MAX_TIMER_SLEEP_MS = 1_000;
 
 /** Pause before consuming again after a failed batch (NATS or KV unavailable). */
 const RETRY_DELAY_MS = 500;
+
+/** How often a running backfill reports its progress to status. */
+const BACKFILL_REPORT_MS = 1_000;
+
+/** A bound on boundaries handled for one profile at once (each moves its checks strictly later). */
+const MAX_BOUNDARIES_PER_SETTLE = 100;
 
 export function evaluatorConsumerName(partition: number): string {
   return `evaluator-p${partition}`;
@@ -178,9 +202,36 @@ export class PartitionWorker {
 
   async start(): Promise<void> {
     this.running = true;
-    await this.deps.jsm.consumers.add(EVENTS_STREAM, evaluatorConsumerConfig(this.partition));
+    await this.positionConsumer();
     await this.startConsuming();
     this.loop = this.run();
+  }
+
+  /**
+   * Points the durable consumer at the oldest unacked event. JetStream would hand out newer events
+   * first and redeliver unacked ones only after their ack wait; a profile would then skip the older
+   * ones for good. Everything up to the ack floor is stored, everything after it is replayed.
+   */
+  private async positionConsumer(): Promise<void> {
+    const { jsm } = this.deps;
+    const name = evaluatorConsumerName(this.partition);
+    let floor = 0;
+    try {
+      floor = (await jsm.consumers.info(EVENTS_STREAM, name)).ack_floor.stream_seq;
+      await jsm.consumers.delete(EVENTS_STREAM, name);
+    } catch (err) {
+      // No consumer yet: start from the beginning of the stream. Anything else is not guessed at.
+      const notFound =
+        err instanceof JetStreamApiError && err.code === JetStreamApiCodes.ConsumerNotFound;
+      if (!notFound) throw err;
+    }
+    const config = evaluatorConsumerConfig(this.partition);
+    await jsm.consumers.add(
+      EVENTS_STREAM,
+      floor > 0
+        ? { ...config, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: floor + 1 }
+        : config,
+    );
   }
 
   private async startConsuming(): Promise<void> {
@@ -201,14 +252,16 @@ export class PartitionWorker {
     };
   }
 
-  /** Stops taking events, finishes the batch in progress; unprocessed events are redelivered later. */
+  /**
+   * Stops taking events and finishes the batch in progress, storing what was processed; events not
+   * processed are replayed, in order, by the next owner of the partition.
+   */
   async stop(): Promise<void> {
     this.running = false;
     await this.stopConsuming?.();
     this.signal();
     await this.loop;
     if (this.timerHandle) clearTimeout(this.timerHandle);
-    // What was processed is stored and acked; what was not is redelivered to the next owner.
     await this.persist().catch((err) =>
       this.deps.log("error", `partition ${this.partition}: final store failed`, err),
     );
@@ -300,19 +353,14 @@ export class PartitionWorker {
       const parsed = events.map((m) => this.parseEvent(m, batch));
       // One round of parallel reads instead of one read per event.
       await this.deps.profiles.prefetch(
-        parsed.flatMap((e) => (e ? [{ kvKey: e.kvKey, types: e.model?.types ?? {} }] : [])),
+        parsed.flatMap((e) =>
+          e && !batch.dirty.has(e.kvKey) ? [{ kvKey: e.kvKey, types: e.model?.types ?? {} }] : [],
+        ),
       );
       for (const e of parsed) if (e) await this.applyEvent(e, batch);
       await this.fireTimers(batch);
       await this.scanChunk(batch);
-      await this.deps.publisher.publishAll(
-        batch.deliveries.map((d) => ({
-          subject: d.subject,
-          data: JSON.stringify(d.payload),
-          headers: envelopeHeaders(d.envelope),
-        })),
-      );
-      batch.deliveries = [];
+      await this.publishDeliveries();
       const busy = this.queue.length > 0;
       const age = this.deps.clock() - batch.opened;
       if (
@@ -328,35 +376,58 @@ export class PartitionWorker {
     }
   }
 
-  /** Forgets everything not yet stored: cached profiles are read back, events redelivered. */
-  private dropWindow(): void {
+  private async publishDeliveries(): Promise<void> {
     const w = this.window;
-    this.deps.profiles.evict(w.dirty.keys());
-    this.queue.unshift(...w.acks.splice(0));
-    w.dirty.clear();
-    w.memberDeltas.clear();
-    w.finishedJobs.splice(0);
+    const deliveries = w.deliveries;
     w.deliveries = [];
+    await this.deps.publisher.publishAll(
+      deliveries.map((d) => ({
+        subject: d.subject,
+        data: JSON.stringify(d.payload),
+        headers: envelopeHeaders(d.envelope),
+      })),
+    );
   }
 
   /**
-   * After a failed batch, later events must not be applied before the failed ones (a profile skips
-   * events older than the last one it applied): drop everything received, and consume again from the
-   * oldest unacknowledged event, in order.
+   * Forgets everything not yet stored: cached profiles are read back, jobs rewound, timers re-armed;
+   * the events are replayed when consuming starts again.
    */
+  private dropWindow(): void {
+    const w = this.window;
+    this.deps.profiles.evict(w.dirty.keys());
+    w.acks.splice(0);
+    w.dirty.clear();
+    w.memberDeltas.clear();
+    for (const [job, start] of w.jobStarts) {
+      job.position = start.position;
+      job.members = start.members;
+    }
+    w.jobStarts.clear();
+    this.jobs.unshift(...w.finishedJobs.splice(0).filter((j) => !this.jobs.includes(j)));
+    for (const t of w.firedTimers.splice(0)) this.timers.set(t.namespace, t.profileKey, t.at);
+    w.deliveries = [];
+  }
+
+  /** After a failed batch: drop what was received and consume again from the oldest unacked event. */
   private async restartConsuming(): Promise<void> {
     await this.stopConsuming?.().catch(() => {});
-    for (const m of this.queue.splice(0)) m.nak(RETRY_DELAY_MS);
-    await new Promise((r) => setTimeout(r, RETRY_DELAY_MS));
+    this.queue.splice(0);
     while (this.running) {
+      await new Promise((r) => setTimeout(r, RETRY_DELAY_MS));
       try {
+        await this.positionConsumer();
         await this.startConsuming();
         return;
       } catch (err) {
         this.deps.log("warn", `partition ${this.partition}: cannot consume yet`, err);
-        await new Promise((r) => setTimeout(r, RETRY_DELAY_MS));
       }
     }
+  }
+
+  /** The profile a window holds (possibly not yet stored), else the stored one. */
+  private async profileAt(kvKey: string, types: FieldTypes): Promise<Profile | undefined> {
+    return this.window.dirty.get(kvKey)?.profile ?? (await this.deps.profiles.get(kvKey, types));
   }
 
   /** Reads an event's namespace, body and identity; an unusable event is acked and dropped. */
@@ -375,8 +446,11 @@ export class PartitionWorker {
       batch.acks.push(m);
       return undefined;
     }
+    // The API keyed the event when it accepted it; an event it accepted is never dropped here.
+    const keyed = m.headers?.get(HEADER.user);
     const identityFields = model?.identityFields ?? DEFAULT_IDENTITY_FIELDS;
-    const identity = identityOf(event, identityFields);
+    let identity = identityOf(event, identityFields);
+    if (keyed && identity?.key !== keyed) identity = identityForKey(event, keyed);
     if (!identity) {
       const fields = identityFields.join(", ");
       this.deps.log("warn", `event ${m.seq} in ${namespace} has none of ${fields}; dropped`);
@@ -389,18 +463,17 @@ export class PartitionWorker {
 
   private async applyEvent(e: ParsedEvent, batch: Window): Promise<void> {
     const { m, namespace, model, event, identity, kvKey } = e;
-    const now = this.deps.clock();
+    // Evaluated at the event's own time: a replay reaches the same transitions under the same keys.
+    const now = this.deps.eventTime
+      ? this.deps.eventTime(m)
+      : Math.floor(m.info.timestampNanos / 1_000_000);
     const types = model?.types ?? {};
-    const profile = await this.deps.profiles.load(
-      namespace,
-      this.partition,
-      identity,
-      types,
-      new Date(now),
-    );
+    const profile =
+      batch.dirty.get(kvKey)?.profile ??
+      (await this.deps.profiles.load(kvKey, identity, types, new Date(now)));
     batch.acks.push(m);
     if (m.seq <= profile.lastSeq) return; // applied before a crash or redelivery
-    if (model) this.settle(model, profile, batch, now);
+    if (model) this.settle(model, profile, batch, now, "live");
     const merge = mergeEvent(profile, event, types, new Date(now));
     for (const r of merge.rejected) {
       this.deps.log(
@@ -410,40 +483,58 @@ export class PartitionWorker {
     }
     profile.lastSeq = m.seq;
     if (model && merge.changed.length > 0) {
-      const scope = { kind: "fields", fields: merge.changed } as const;
-      const evaluation = evaluateProfile(model, profile, scope, now);
+      const evaluation = evaluateProfile(
+        model,
+        profile,
+        { kind: "fields", fields: merge.changed },
+        now,
+      );
       this.record(model, profile, evaluation.transitions, { kind: "event", seq: m.seq }, batch);
     }
     batch.touch(namespace, kvKey, profile);
   }
 
   /**
-   * Brings a profile up to date before anything else changes it: its pending backfills, then its
-   * due time boundaries — each under its own cause, so a replay after a crash names every resulting
-   * delivery the same way the first run did.
+   * Brings a profile up to date before anything else changes it: its pending backfills (on `lane`:
+   * the live lane when an event or timer comes first, so the enter precedes the change in the same
+   * lane), then each due time boundary in turn, evaluated at its own instant — so a replay after a
+   * crash reaches the same transitions and names them the same way.
    */
-  private settle(model: NamespaceModel, profile: Profile, batch: Window, now: number): void {
-    this.backfillUser(model, profile, batch);
-    const due = dueSegments(profile, now);
-    if (due.length === 0) return;
-    // The idempotency key names the boundary instant, which a replay computes again.
-    const at = Math.min(...due.map((id) => profile.checks![id]!));
-    const evaluation = evaluateProfile(model, profile, { kind: "segments", ids: due }, now);
-    this.record(model, profile, evaluation.transitions, { kind: "timer", at }, batch);
+  private settle(
+    model: NamespaceModel,
+    profile: Profile,
+    batch: Window,
+    now: number,
+    lane: Lane,
+  ): void {
+    this.backfillUser(model, profile, batch, lane);
+    for (let i = 0; i < MAX_BOUNDARIES_PER_SETTLE; i++) {
+      const at = nextCheckOf(profile);
+      if (at === undefined || at > now) return;
+      const due = dueSegments(profile, at);
+      const evaluation = evaluateProfile(model, profile, { kind: "segments", ids: due }, at);
+      this.record(model, profile, evaluation.transitions, { kind: "timer", at }, batch);
+    }
   }
 
   /**
    * A subscription's backfill reaches each user once: either the scan gets there first, or — when an
    * event for the user comes first — here, before the event changes anything.
    */
-  private backfillUser(model: NamespaceModel, profile: Profile, batch: Window): void {
+  private backfillUser(model: NamespaceModel, profile: Profile, batch: Window, lane: Lane): void {
     for (const job of this.jobs) {
       if (job.kind !== "backfill" || job.namespace !== model.namespace) continue;
-      this.backfillStep(model, profile, job, batch);
+      this.backfillStep(model, profile, job, batch, lane);
     }
   }
 
-  private backfillStep(model: NamespaceModel, profile: Profile, job: ScanJob, batch: Window): void {
+  private backfillStep(
+    model: NamespaceModel,
+    profile: Profile,
+    job: ScanJob,
+    batch: Window,
+    lane: Lane,
+  ): void {
     const sub = model.subscriptions.get(job.subscriptionId!);
     if (!sub || sub.backfillRequestedAt !== job.requestedAt) return;
     const marker = backfillMarker(sub.id, job.requestedAt!);
@@ -460,10 +551,10 @@ export class PartitionWorker {
         transitions.push({ segmentId: id, event: "enter", enter: since, exit: null });
     }
     if (transitions.length > 0) {
+      batch.advance(job);
       job.members++;
-      batch.deliveries.push(
-        ...deliveriesFor(model, profile, transitions, { kind: "backfill" }, sub),
-      );
+      const cause = { kind: "backfill", requestedAt: job.requestedAt! } as const;
+      batch.deliveries.push(...deliveriesFor(model, profile, transitions, cause, sub, lane));
     }
   }
 
@@ -481,13 +572,23 @@ export class PartitionWorker {
 
   private async fireTimers(batch: Window): Promise<void> {
     const now = this.deps.clock();
-    for (const t of this.timers.popDue(now, PARTITION_DEFAULTS.timerChunk)) {
+    const due = this.timers.popDue(now, PARTITION_DEFAULTS.timerChunk);
+    batch.firedTimers.push(...due);
+    const keyed = due.flatMap((t) => {
       const model = this.deps.model(t.namespace);
-      if (!model) continue;
-      const kvKey = profileKvKey(t.namespace, this.partition, t.profileKey);
-      const profile = await this.deps.profiles.get(kvKey, model.types);
+      return model
+        ? [{ t, model, kvKey: profileKvKey(t.namespace, this.partition, t.profileKey) }]
+        : [];
+    });
+    await this.deps.profiles.prefetch(
+      keyed
+        .filter((k) => !batch.dirty.has(k.kvKey))
+        .map((k) => ({ kvKey: k.kvKey, types: k.model.types })),
+    );
+    for (const { t, model, kvKey } of keyed) {
+      const profile = await this.profileAt(kvKey, model.types);
       if (!profile || dueSegments(profile, now).length === 0) continue;
-      this.settle(model, profile, batch, now);
+      this.settle(model, profile, batch, now, "live");
       batch.touch(t.namespace, kvKey, profile);
     }
   }
@@ -496,24 +597,43 @@ export class PartitionWorker {
     const job = this.jobs[0];
     if (!job) return;
     const model = this.deps.model(job.namespace);
-    job.keys ??= model ? await this.deps.profiles.keys(job.namespace, this.partition) : [];
+    if (!job.keys) {
+      // Profiles the window holds must be stored to be listed (after their deliveries went out).
+      await this.publishDeliveries();
+      await this.persist();
+      job.keys = model ? await this.deps.profiles.keys(job.namespace, this.partition) : [];
+    }
+    batch.advance(job);
     const chunk = job.keys.slice(job.position, job.position + PARTITION_DEFAULTS.scanChunk);
     job.position += chunk.length;
     if (model) {
-      await this.deps.profiles.prefetch(chunk.map((kvKey) => ({ kvKey, types: model.types })));
+      await this.deps.profiles.prefetch(
+        chunk.filter((k) => !batch.dirty.has(k)).map((kvKey) => ({ kvKey, types: model.types })),
+      );
       const now = this.deps.clock();
       for (const kvKey of chunk) {
-        const profile = await this.deps.profiles.get(kvKey, model.types);
+        const profile = await this.profileAt(kvKey, model.types);
         if (!profile) continue;
         const before = stateOf(profile);
-        this.settle(model, profile, batch, now);
         if (job.kind === "backfill") {
-          this.backfillStep(model, profile, job, batch);
+          // The scan's own backfill message travels in the paced backfill lane.
+          this.backfillStep(model, profile, job, batch, "backfill");
+          this.settle(model, profile, batch, now, "live");
         } else {
-          const scope = { kind: "segments", ids: job.segmentIds! } as const;
-          const evaluation = evaluateProfile(model, profile, scope, now);
-          const cause = { kind: "scan", version: job.version! } as const;
-          this.record(model, profile, evaluation.transitions, cause, batch);
+          this.settle(model, profile, batch, now, "live");
+          const evaluation = evaluateProfile(
+            model,
+            profile,
+            { kind: "segments", ids: job.segmentIds! },
+            now,
+          );
+          this.record(
+            model,
+            profile,
+            evaluation.transitions,
+            { kind: "scan", version: job.version! },
+            batch,
+          );
         }
         // A scan visits every profile; only those it changed are written back.
         if (stateOf(profile) !== before) batch.touch(job.namespace, kvKey, profile);
@@ -537,15 +657,21 @@ export class PartitionWorker {
     for (const { namespace, profile } of w.dirty.values())
       this.timers.set(namespace, profile.key, nextCheckOf(profile));
     w.dirty.clear();
+    w.jobStarts.clear();
+    w.firedTimers.splice(0);
     const deltas = [...w.memberDeltas];
     w.memberDeltas.clear();
     const finished = w.finishedJobs.splice(0);
     // Counters are advisory (status): a failure is logged, never replays events.
     try {
       for (const [namespace, d] of deltas) await this.deps.stats.addMembers(namespace, d);
+      const now = this.deps.clock();
       for (const job of [...this.jobs, ...finished]) {
         if (job.kind !== "backfill") continue;
         const complete = finished.includes(job);
+        if (!complete && job.reportedAt !== undefined && now - job.reportedAt < BACKFILL_REPORT_MS)
+          continue;
+        job.reportedAt = now;
         await this.deps.stats.backfillProgress(
           job.namespace,
           job.subscriptionId!,

@@ -44,14 +44,7 @@ export class ProfileStore {
    * The user's profile, or a new one — cached at once, so a second event of the same user in the
    * same batch sees the first one's changes (it is stored when the batch is flushed).
    */
-  async load(
-    namespace: string,
-    partition: number,
-    identity: Identity,
-    types: FieldTypes,
-    now: Date,
-  ): Promise<Profile> {
-    const kvKey = profileKvKey(namespace, partition, identity.key);
+  async load(kvKey: string, identity: Identity, types: FieldTypes, now: Date): Promise<Profile> {
     const found = this.absent.has(kvKey) ? undefined : await this.get(kvKey, types);
     if (found) return found;
     const created = newProfile(identity.key, { field: identity.field, value: identity.value }, now);
@@ -110,6 +103,12 @@ export class ProfileStore {
       this.cache.delete(k);
       this.absent.delete(k);
     }
+  }
+
+  /** Forgets a namespace's cached profiles (its schema changed: stored values are coerced again). */
+  evictNamespace(namespace: string): void {
+    const prefix = `${namespace}.`;
+    for (const k of [...this.cache.keys()]) if (k.startsWith(prefix)) this.cache.delete(k);
   }
 
   /** The KV keys of a namespace's profiles in a partition. */

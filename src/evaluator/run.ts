@@ -17,6 +17,8 @@ import { KvStats } from "./stats.ts";
 
 /** Registry changes are applied after this quiet period, so a burst rebuilds a model once. */
 const MODEL_REBUILD_DELAY_MS = 50;
+/** A namespace whose model could not be installed is tried again after this long. */
+const MODEL_RETRY_DELAY_MS = 2_000;
 
 export interface EvaluatorOptions {
   readonly nats?: NatsSettings;
@@ -78,6 +80,8 @@ export async function runEvaluator(opts: EvaluatorOptions = {}): Promise<Evaluat
         model: (ns) => models.get(ns),
         stats,
         clock: opts.clock ?? Date.now,
+        // A test clock also dates the events, so time-based segments see one consistent "now".
+        ...(opts.clock ? { eventTime: () => (opts.clock as () => number)() } : {}),
         log,
       }),
   );
@@ -110,49 +114,64 @@ export async function runEvaluator(opts: EvaluatorOptions = {}): Promise<Evaluat
     everything: boolean,
   ) => {
     const model = build(namespace);
+    if (previous && JSON.stringify(previous.types) !== JSON.stringify(model.types)) {
+      // Cached profiles were coerced with the old field types.
+      profiles.evictNamespace(namespace);
+    }
     const backfills = await backfillsOf(model);
     for (const b of backfills) b.worker.backfill(namespace, b.subscriptionId, b.requestedAt);
     models.set(namespace, model);
     const changed = everything ? [...model.segments.keys()] : model.changedSegments(previous);
     if (changed.length > 0) {
-      const version = digest(
-        changed.map((id) => `${id}@${model.segments.get(id)?.record.generation ?? "deleted"}`),
-      );
+      // The re-evaluation is resumable per (definitions) version: a restart with the same
+      // definitions continues the scan, a new edit starts over.
+      const version = digest(changed.map((id) => `${id}@${model.definitionOf(id) ?? "deleted"}`));
       for (const w of workers) w.reevaluate(namespace, changed, version);
     }
   };
+
+  const pending = new Set<string>();
+  let timer: NodeJS.Timeout | undefined;
+  // Registry changes are applied one burst at a time, in order.
+  let applying: Promise<void> = Promise.resolve();
+  let stopping = false;
+  const schedule = (namespace: string) => {
+    pending.add(namespace);
+    if (!stopping) timer ??= setTimeout(apply, MODEL_REBUILD_DELAY_MS);
+  };
+  const installOrRetry = async (namespace: string, everything: boolean) => {
+    try {
+      await install(namespace, models.get(namespace), everything);
+    } catch (err) {
+      // Typically the status bucket being unreachable; the namespace is tried again later.
+      log("error", `${namespace}: applying registry changes failed`, err);
+      setTimeout(() => schedule(namespace), MODEL_RETRY_DELAY_MS).unref();
+    }
+  };
+  const apply = () => {
+    timer = undefined;
+    const batch = [...pending];
+    pending.clear();
+    applying = applying.then(async () => {
+      for (const ns of batch) await installOrRetry(ns, false);
+    });
+  };
+  // Listening before the initial build, so a change made meanwhile is applied after it.
+  registry.onChange((change) => schedule(change.namespace));
 
   // Definitions may have changed while no evaluator ran: re-evaluate what is stored (transitions are
   // diffs against stored memberships, so an unchanged segment yields none).
   const namespaces = new Set(
     [...registry.segments(), ...registry.subscriptions()].map((r) => r.namespace),
   );
-  for (const ns of namespaces) await install(ns, undefined, true);
-
-  const pending = new Set<string>();
-  let timer: NodeJS.Timeout | undefined;
-  // Registry changes are applied one burst at a time, in order.
-  let applying: Promise<void> = Promise.resolve();
-  const apply = () => {
-    timer = undefined;
-    const batch = [...pending];
-    pending.clear();
-    applying = applying
-      .then(async () => {
-        for (const ns of batch) await install(ns, models.get(ns), false);
-      })
-      .catch((err) => log("error", "applying registry changes failed", err));
-  };
-  registry.onChange((change) => {
-    pending.add(change.namespace);
-    timer ??= setTimeout(apply, MODEL_REBUILD_DELAY_MS);
-  });
+  for (const ns of namespaces) await installOrRetry(ns, true);
 
   for (const w of workers) await w.start();
   log("info", `evaluator: ${owned.length} of ${partitions} partitions, ${models.size} namespaces`);
 
   return {
     async stop() {
+      stopping = true;
       if (timer) clearTimeout(timer);
       registry.stop();
       await applying;

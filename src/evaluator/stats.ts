@@ -4,10 +4,9 @@
 
 import type { KV } from "@nats-io/kv";
 import type { SegmentStats, SubscriptionStats } from "../controller/records.ts";
+import { updateKv } from "../nats/kv-update.ts";
 import { statusKey } from "../nats/names.ts";
 import type { StatsSink } from "./partition-worker.ts";
-
-const MAX_CAS_ATTEMPTS = 10;
 
 /** Per-partition backfill progress, beside the subscription's stats: "<key>.backfill.<partition>". */
 interface PartitionBackfill {
@@ -68,7 +67,7 @@ export class KvStats implements StatsSink {
         for (const [segmentId, delta] of deltas) {
           if (delta === 0) continue;
           writes.push(
-            update<SegmentStats>(this.kv, statusKey.segment(namespace, segmentId), (cur) => ({
+            updateKv<SegmentStats>(this.kv, statusKey.segment(namespace, segmentId), (cur) => ({
               members: Math.max(0, (cur?.members ?? 0) + delta),
               updatedAt: new Date().toISOString(),
             })).catch((err) => this.onError(err)),
@@ -102,7 +101,7 @@ export class KvStats implements StatsSink {
       if (p.complete) done++;
     }
     const state = done >= this.partitions ? "Complete" : "Running";
-    await update<SubscriptionStats>(this.kv, key, (cur) => ({
+    await updateKv<SubscriptionStats>(this.kv, key, (cur) => ({
       delivered: 0,
       failed: 0,
       deadLettered: 0,
@@ -126,25 +125,5 @@ export class KvStats implements StatsSink {
     if (e?.operation !== "PUT") return false;
     const p = e.json<PartitionBackfill>();
     return p.complete && p.requestedAt === requestedAt;
-  }
-}
-
-/** Read-modify-write with compare-and-set, retried when another writer got there first. */
-export async function update<T>(
-  kv: KV,
-  key: string,
-  fn: (current: T | undefined) => T,
-): Promise<void> {
-  for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-    const e = await kv.get(key);
-    const exists = e !== null && e.operation === "PUT";
-    const next = JSON.stringify(fn(exists ? e.json<T>() : undefined));
-    try {
-      if (exists) await kv.update(key, next, e.revision);
-      else await kv.create(key, next);
-      return;
-    } catch (err) {
-      if (attempt === MAX_CAS_ATTEMPTS - 1) throw err;
-    }
   }
 }

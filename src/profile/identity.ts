@@ -49,3 +49,21 @@ export function profileKey(field: string, value: string): string {
 export function partitionOf(key: string, partitions: number): number {
   return Number.parseInt(key.slice(0, 8), 16) % partitions;
 }
+
+/**
+ * The identity behind a known profile key: the API keyed the event when it accepted it (under the
+ * identity fields it knew then), so the evaluator uses that key rather than re-deciding — an event
+ * accepted is never dropped for want of an identity. The field is found again among the event's.
+ */
+export function identityForKey(record: Readonly<Record<string, unknown>>, key: string): Identity {
+  for (const [field, v] of Object.entries(record)) {
+    const value =
+      typeof v === "string"
+        ? v
+        : typeof v === "number" && Number.isFinite(v)
+          ? String(v)
+          : undefined;
+    if (value !== undefined && profileKey(field, value) === key) return { field, value, key };
+  }
+  return { field: "", value: "", key };
+}

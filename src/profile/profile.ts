@@ -38,6 +38,8 @@ export interface MergeResult {
   readonly rejected: { readonly field: string; readonly reason: string }[];
 }
 
+const PROTO_KEY = "__proto__";
+
 export function newProfile(
   key: string,
   identity: { field: string; value: string },
@@ -67,6 +69,11 @@ export function mergeEvent(
   const rejected: { field: string; reason: string }[] = [];
   for (const [field, raw] of Object.entries(event)) {
     if (RESERVED_FIELDS.has(field) || raw === undefined) continue;
+    if (field === PROTO_KEY) {
+      // JSON.parse makes it an own key; assigning it would replace the profile's prototype.
+      rejected.push({ field, reason: "this field name cannot be stored" });
+      continue;
+    }
     let value: unknown = raw;
     const type = Object.hasOwn(types, field) ? types[field] : undefined;
     if (type !== undefined) {
@@ -93,6 +100,7 @@ export function mergeEvent(
 export function restoreProfile(stored: StoredProfile, types: FieldTypes): Profile {
   const fields: Record<string, unknown> = {};
   for (const [field, raw] of Object.entries(stored.fields)) {
+    if (field === PROTO_KEY) continue;
     const type = Object.hasOwn(types, field) ? types[field] : undefined;
     if (type === undefined) fields[field] = raw;
     else {

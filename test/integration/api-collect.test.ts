@@ -187,7 +187,7 @@ describe("collect on a real nats-server", () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({
       status: "ok",
-      checks: { nats: "ok", registry: "ok", "registry-watch": "ok", server: "ok" },
+      checks: { nats: "ok", "registry-watch": "ok", server: "ok" },
     });
   });
 

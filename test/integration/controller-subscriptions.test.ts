@@ -249,6 +249,49 @@ describe("controller: subscriptions", () => {
     ]);
     const expires = Date.parse(rotated.webhook!.previousSigningSecretExpiresAt!);
     expect(expires).toBeGreaterThan(Date.now() + 23 * 3_600_000);
+
+    // The Secrets go away: reported, but memberships keep being delivered with what was valid.
+    env.remove("secrets.yaml");
+    const lost = await until("the missing Secret is reported", async () => {
+      const s = await env.get("Subscription", "secret-hook");
+      return condition(s, "DeliveryReady")?.reason === "SecretNotFound" ? s : undefined;
+    });
+    expect(condition(lost, "DeliveryReady")!.message).toContain(
+      "still delivering as of generation 1",
+    );
+    expect(condition(lost, "Ready")).toMatchObject({ status: "False" });
+    expect(await env.registry<SubscriptionRecord>(registryKey.subscription("acme", id))).toEqual(
+      rotated,
+    );
+    expect(await env.consumerExists(id, "live")).toBe(true);
+    expect(await env.consumerExists(id, "backfill")).toBe(true);
+  });
+
+  it("registers a subscription to a channel without a worker, queued and not Ready", async () => {
+    env.write(
+      "kinesis.yaml",
+      `apiVersion: segwatch.io/v1alpha1
+kind: Subscription
+metadata: {name: to-kinesis, namespace: acme}
+spec:
+  channel: kinesis
+  segments: [demo-segment]
+  kinesis: {region: us-east-2, stream: segment-stream}
+`,
+    );
+    const sub = await until("ChannelNotImplemented is reported", async () => {
+      const s = await env.get("Subscription", "to-kinesis");
+      return condition(s, "DeliveryReady")?.reason === "ChannelNotImplemented" ? s : undefined;
+    });
+    expect(condition(sub, "DeliveryReady")).toMatchObject({ status: "False" });
+    expect(condition(sub, "DeliveryReady")!.message).toContain("no kinesis delivery worker");
+    expect(condition(sub, "Ready")).toMatchObject({ status: "False" });
+    const id = sub.status!.id!;
+    expect(
+      (await env.registry<SubscriptionRecord>(registryKey.subscription("acme", id)))?.channel,
+    ).toBe("kinesis");
+    expect(await env.consumerExists(id, "live")).toBe(true);
+    env.remove("kinesis.yaml");
   });
 
   it("tracks a backfill from Pending to Complete, keeping when it was requested", async () => {

@@ -4,7 +4,6 @@ import { type JetStreamManager, jetstreamManager, type PriorityPolicy } from "@n
 import type { NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  deleteDeliveryConsumers,
   deliveryConsumerConfig,
   ensureDeliveryConsumers,
 } from "../../src/delivery/consumer-config.ts";
@@ -73,13 +72,5 @@ describe("delivery consumers", () => {
     expect(c.priority_groups ?? []).toEqual([]);
     expect(c.max_ack_pending).toBe(deliveryConsumerConfig("webhook", id, "live").max_ack_pending);
     expect(c.metadata).toMatchObject({ "someone.else/key": "kept", "segwatch.io/lane": "live" });
-  });
-
-  it("deletes both lanes, and deleting them again is fine", async () => {
-    const id = newSubscriptionId();
-    await ensureDeliveryConsumers(jsm, "webhook", id);
-    await deleteDeliveryConsumers(jsm, id);
-    await expect(info(id, "live")).rejects.toThrow();
-    await deleteDeliveryConsumers(jsm, id);
   });
 });

@@ -21,10 +21,12 @@ import {
   type SubscriptionRecord,
 } from "../../src/controller/records.ts";
 import { readEnvelope, type TriggerPayload } from "../../src/delivery/envelope.ts";
+import { evaluatorConsumerName } from "../../src/evaluator/partition-worker.ts";
 import { type Evaluator, runEvaluator } from "../../src/evaluator/run.ts";
 import { bootstrap } from "../../src/nats/bootstrap.ts";
 import {
   DELIVERIES_STREAM,
+  EVENTS_STREAM,
   eventSubject,
   HEADER,
   PROFILES_BUCKET,
@@ -323,6 +325,39 @@ describe("evaluator", () => {
     const got = await deliveredWhen("subtm", (list) => list.length === 2, WAIT_MS);
     expect(got[1]!.msgId).toMatch(/^tm:/);
     expect(got[1]!.payload.data.segment_events[0]!.event).toBe("exit");
+  });
+
+  it("replays an event a dead evaluator held unacked before the newer events after it", async () => {
+    const ns = namespace();
+    await register([
+      segment(ns, "seg1", "even", "FILTER n % 2 == 0"),
+      subscription(ns, "subheld", ["seg1"]),
+    ]);
+    // The durable consumer exists once an evaluator has run.
+    await (await start()).stop();
+    running.splice(0);
+    const partition = partitionOf(userKeyOf("held"), PARTITIONS);
+    await collect(ns, [{ user_id: "held", n: 2 }]);
+    // A process that took the event and died before acking it: JetStream would hand it out again
+    // only after the ack wait, and the newer event first.
+    const consumer = await jetstream(nc).consumers.get(
+      EVENTS_STREAM,
+      evaluatorConsumerName(partition),
+    );
+    const taken = await consumer.fetch({ max_messages: 1, expires: 5_000 });
+    let held = 0;
+    for await (const m of taken) {
+      expect(m.json()).toEqual({ user_id: "held", n: 2 });
+      held++;
+    }
+    expect(held).toBe(1);
+    await collect(ns, [{ user_id: "held", n: 3 }]);
+    await start();
+    const got = await deliveredWhen("subheld", (list) => list.length >= 2);
+    expect(got.flatMap((d) => d.payload.data.segment_events.map((e) => e.event))).toEqual([
+      "enter",
+      "exit",
+    ]);
   });
 
   it("loses and duplicates nothing when the evaluator is killed with -9 mid-stream", async () => {
