@@ -105,11 +105,13 @@ describe("/openapi.json", () => {
       "GET /api/segment/{id}",
       "GET /api/subscription",
       "GET /api/subscription/{id}",
+      "GET /api/subscription/{id}/deadletters",
       "GET /healthz",
       "GET /metrics",
       "GET /readyz",
       "POST /api/segment",
       "POST /api/subscription",
+      "POST /api/subscription/{id}/deadletters/replay",
       "POST /collect/json/{stream}",
     ]);
     for (const { path, op } of operations) {

@@ -3,6 +3,7 @@
 // protected ones sit in one context behind the token check, the operational ones outside it.
 
 import { readFileSync } from "node:fs";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import Fastify, {
   type FastifyBaseLogger,
@@ -12,6 +13,7 @@ import Fastify, {
   LogController,
 } from "fastify";
 import { RegistryCache } from "../controller/registry-cache.ts";
+import { DeadLetterQueue } from "../delivery/dead-letters.ts";
 import { type BootstrapOptions, bootstrap } from "../nats/bootstrap.ts";
 import { connectNats, type NatsSettings } from "../nats/connection.ts";
 import type { ResourceSource } from "../resources/source.ts";
@@ -24,6 +26,7 @@ import {
   apiConfigFromEnv,
   type ListenConfig,
 } from "./config.ts";
+import { deadLetterRoutes } from "./dead-letters.ts";
 import { DEFAULT_LOG_LEVEL, DEFAULT_SHUTDOWN_GRACE_MS } from "./defaults.ts";
 import { errorsPlugin } from "./errors.ts";
 import { healthRoutes, natsConnectivity, type ReadinessCheck } from "./health.ts";
@@ -62,6 +65,8 @@ export interface ApiDeps {
    */
   readonly publicRoutes?: readonly FastifyPluginAsync[];
   readonly clock?: () => Date;
+  /** The DLQ behind /api/subscription/:id/deadletters (runApi passes one); without it they answer 503. */
+  readonly deadLetters?: DeadLetterQueue;
 }
 
 /** The fastify app with every route; call `ready()`, `inject()` or `listen()` on it. */
@@ -123,6 +128,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     });
     await api.register(segmentRoutes, { source: deps.source, clock });
     await api.register(subscriptionRoutes, { source: deps.source, clock });
+    await api.register(deadLetterRoutes, { source: deps.source, deadLetters: deps.deadLetters });
   });
 
   app.addHook("onClose", async () => {
@@ -194,10 +200,16 @@ export async function runApi(options: RunApiOptions): Promise<RunningApi> {
     let stopping = false;
     const metrics = new ApiMetrics();
     if (options.processMetrics ?? true) metrics.collectProcessMetrics();
+    const deadLetters = new DeadLetterQueue({
+      jsm: await jetstreamManager(nc),
+      js: jetstream(nc),
+      registry: buckets.registry,
+    });
     const app = buildApi({
       source: options.source,
       registry,
       nats: nc,
+      deadLetters,
       config,
       metrics,
       ...(options.loggerInstance

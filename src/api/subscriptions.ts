@@ -4,6 +4,7 @@
 // segments, registers the subscription and reports its status.
 
 import type { FastifyPluginAsync } from "fastify";
+import type { ResourceSource } from "../resources/source.ts";
 import { API_VERSION, resourceId, type SecretData, type Subscription } from "../resources/types.ts";
 import { KEY_QUERY_PROPERTY, REST_QUERY, SECURITY } from "./auth.ts";
 import { ANNOTATION, credentialsSecretName } from "./defaults.ts";
@@ -23,6 +24,23 @@ import {
 } from "./subscription-mapping.ts";
 
 const querystring = REST_QUERY;
+
+/** A subscription of the namespace by id (with or without dashes) or name; 404 otherwise. */
+export async function findSubscription(
+  source: ResourceSource,
+  namespace: string,
+  ref: string,
+): Promise<Subscription> {
+  const subs = await source.list("Subscription", namespace);
+  const id = ref.replaceAll("-", "").toLowerCase();
+  const derived = subscriptionResourceName(ref);
+  const sub =
+    subs.find((s) => resourceId(s.metadata) === id) ??
+    subs.find((s) => s.metadata.name === ref || briefName(s) === ref) ??
+    subs.find((s) => s.metadata.name === derived);
+  if (!sub) throw new ApiError("not_found", `no subscription "${ref}" (by id or name)`);
+  return sub;
+}
 
 export const subscriptionRoutes: FastifyPluginAsync<ResourceRouteOptions> = async (app, opts) => {
   const { source, clock } = opts;
@@ -55,17 +73,7 @@ export const subscriptionRoutes: FastifyPluginAsync<ResourceRouteOptions> = asyn
   const segments = async (namespace: string) =>
     new SegmentDirectory(await source.list("Segment", namespace));
 
-  const find = async (namespace: string, ref: string): Promise<Subscription> => {
-    const subs = await source.list("Subscription", namespace);
-    const id = ref.replaceAll("-", "").toLowerCase();
-    const derived = subscriptionResourceName(ref);
-    const sub =
-      subs.find((s) => resourceId(s.metadata) === id) ??
-      subs.find((s) => s.metadata.name === ref || briefName(s) === ref) ??
-      subs.find((s) => s.metadata.name === derived);
-    if (!sub) throw new ApiError("not_found", `no subscription "${ref}" (by id or name)`);
-    return sub;
-  };
+  const find = (namespace: string, ref: string) => findSubscription(source, namespace, ref);
 
   app.post(
     "/api/subscription",

@@ -12,6 +12,7 @@ import { connectNats, type NatsSettings } from "../nats/connection.ts";
 import { DirectorySource } from "../resources/directory-source.ts";
 import { CHANNELS, type Channel } from "../resources/types.ts";
 import { runDev } from "./dev.ts";
+import { runDlqList, runDlqReplay } from "./dlq.ts";
 import { parsePartitionList, untilSignal } from "./process.ts";
 import { runSegmentEval } from "./segment-eval.ts";
 import { runSegmentTest, UsageError } from "./segment-test.ts";
@@ -226,5 +227,50 @@ program
     });
     await source.close();
   });
+
+const dlq = program
+  .command("dlq")
+  .description("Inspect and replay dead letters (deliveries that failed for good).");
+const dlqFilterOptions = (c: Command) =>
+  c
+    .addOption(natsOption())
+    .option("--subscription <id>", "one subscription's dead letters (default all)")
+    .addOption(new Option("--channel <channel>", "one channel's (default all)").choices(CHANNELS))
+    .option("--limit <n>", "at most this many", parsePositiveInt)
+    .option("--json", "JSON lines instead of a table");
+type DlqCliOptions = {
+  nats?: string;
+  subscription?: string;
+  channel?: Channel;
+  limit?: number;
+  json?: boolean;
+};
+const dlqOptions = (opts: DlqCliOptions) => {
+  const nats = natsSettings(opts.nats);
+  return {
+    ...(nats ? { nats } : {}),
+    filter: {
+      ...(opts.subscription ? { subscriptionId: opts.subscription } : {}),
+      ...(opts.channel ? { channel: opts.channel } : {}),
+      ...(opts.limit ? { limit: opts.limit } : {}),
+    },
+    ...(opts.json ? { json: true } : {}),
+    out: (line: string) => process.stdout.write(`${line}\n`),
+  };
+};
+dlqFilterOptions(
+  dlq.command("list").description("List dead letters with their last error, oldest first."),
+).action(async (opts: DlqCliOptions) => {
+  await runDlqList(dlqOptions(opts));
+});
+dlqFilterOptions(
+  dlq
+    .command("replay")
+    .description(
+      "Send dead letters again (same body and idempotency key) and remove them from the DLQ.",
+    ),
+).action(async (opts: DlqCliOptions) => {
+  await runDlqReplay(dlqOptions(opts));
+});
 
 await program.parseAsync(process.argv);

@@ -30,7 +30,7 @@ export interface TriggerPayload {
 }
 
 export interface DeliveryEnvelope {
-  /** Idempotency key: Nats-Msg-Id, and webhook-id when delivered. */
+  /** Idempotency key: webhook-id when delivered; Nats-Msg-Id, unless the message is a DLQ replay. */
   readonly msgId: string;
   readonly namespace: string;
   readonly subscriptionId: string;
@@ -52,7 +52,7 @@ export function envelopeHeaders(e: DeliveryEnvelope): MsgHdrs {
 /** Reads an envelope back from message headers; undefined when a header is missing. */
 export function readEnvelope(h: MsgHdrs | undefined): DeliveryEnvelope | undefined {
   if (!h) return undefined;
-  const msgId = h.get(HEADER.msgId);
+  const msgId = h.get(HEADER.idempotencyKey) || h.get(HEADER.msgId);
   const namespace = h.get(HEADER.namespace);
   const subscriptionId = h.get(HEADER.subscription);
   const userKey = h.get(HEADER.user);

@@ -52,6 +52,13 @@ export const HEADER = {
   /** On DLQ messages: the last error and the attempts made. */
   error: "Segwatch-Error",
   attempts: "Segwatch-Attempts",
+  /**
+   * On a replayed delivery: the message's idempotency key. Nats-Msg-Id must differ from the
+   * original's (JetStream would drop the replay as a duplicate), the key a receiver sees must not.
+   */
+  idempotencyKey: "Segwatch-Idempotency-Key",
+  /** On a replayed delivery: the DLQ sequence it came from. */
+  replayOf: "Segwatch-Replay-Of",
 } as const;
 
 /** Registry keys (KV segwatch-registry). */

@@ -174,6 +174,76 @@ describe("segwatch dev", () => {
     expect(got[0]!.headers["webhook-signature"]).toMatch(/^v1,/);
   }, 120_000);
 
+  it("lists a dead letter over REST and replays it to the fixed webhook", async () => {
+    const upsert = (url: string) =>
+      fetch(`${api}/api/subscription`, {
+        method: "POST",
+        headers: { ...auth, "Content-Type": "application/json" },
+        body: JSON.stringify({
+          webhook_url: url,
+          segment_ids: ["demo_segment"],
+          channel: "webhook",
+          name: "dlqtest",
+        }),
+      });
+    // An inbox name the route refuses: every delivery gets a 400, which is permanent.
+    expect((await upsert(`${api}/dev/inbox/bad!name`)).status).toBe(200);
+    await until("subscription Ready", async () => {
+      const r = (await (
+        await fetch(`${api}/api/subscription/dlqtest`, { headers: auth })
+      ).json()) as {
+        data: { status?: { ready?: boolean } };
+      };
+      return r.data.status?.ready === true ? true : undefined;
+    });
+    const collect = await fetch(`${api}/collect/json/demo`, {
+      method: "POST",
+      headers: { ...auth, "Content-type": "application/json" },
+      body: JSON.stringify({ paying_user: "t", user_id: "user456" }),
+    });
+    expect(collect.status).toBe(200);
+    type Letters = {
+      data: { payload: { data: { user_id: string } }; error: string; idempotency_key: string }[];
+    };
+    const letters = await until("a dead letter", async () => {
+      const r = await fetch(`${api}/api/subscription/dlqtest/deadletters`, { headers: auth });
+      const body = (await r.json()) as Letters;
+      return body.data.length > 0 ? body.data : undefined;
+    });
+    expect(letters).toEqual([
+      expect.objectContaining({
+        payload: expect.objectContaining({ data: expect.objectContaining({ user_id: "user456" }) }),
+        error: expect.stringContaining("400"),
+      }),
+    ]);
+
+    expect((await upsert(`${api}/dev/inbox/fixed`)).status).toBe(200);
+    // Replays until the worker delivers with the new URL (a replay before it saw the change fails
+    // again and comes back to the DLQ).
+    const got = await until("the replay in the fixed inbox", async () => {
+      const inbox = (await (await fetch(`${api}/dev/inbox/fixed`)).json()) as {
+        data: { headers: Record<string, string>; body: { data: { user_id: string } } }[];
+      };
+      if (inbox.data.length > 0) return inbox.data;
+      const r = await fetch(`${api}/api/subscription/dlqtest/deadletters/replay`, {
+        method: "POST",
+        headers: auth,
+      });
+      expect(r.status).toBe(200);
+      await new Promise((res) => setTimeout(res, 300));
+      return undefined;
+    });
+    expect(got).toHaveLength(1);
+    expect(got[0]!.body.data.user_id).toBe("user456");
+    expect(got[0]!.headers["webhook-id"]).toBe(letters[0]!.idempotency_key);
+    await until("the DLQ emptied", async () => {
+      const r = await fetch(`${api}/api/subscription/dlqtest/deadletters`, { headers: auth });
+      return ((await r.json()) as Letters).data.length === 0 ? true : undefined;
+    });
+    const missing = await fetch(`${api}/api/subscription/nosuch/deadletters`, { headers: auth });
+    expect(missing.status).toBe(404);
+  }, 120_000);
+
   it("stops cleanly on Ctrl-C", async () => {
     const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
     child.kill("SIGINT");
