@@ -1,6 +1,6 @@
 // `segwatch dev`: all of segwatch on one machine with embedded defaults — a nats-server (built by
 // tools/, data under .segwatch/) unless NATS_URL is set, the controller over a folder of manifests
-// (seeded from config/samples/), the evaluator, the webhook delivery worker and the API with a local
+// (seeded from config/samples/), the evaluator, a delivery worker per channel and the API with a local
 // inbox. Prints what a newcomer needs to try it; Ctrl-C stops everything cleanly.
 
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
@@ -8,6 +8,7 @@ import { join, resolve } from "node:path";
 import { runApi } from "../api/app.ts";
 import { runController } from "../controller/index.ts";
 import { jsonLogger } from "../controller/logger.ts";
+import { AVAILABLE_CHANNELS } from "../delivery/channel.ts";
 import { runDeliveryWorker } from "../delivery/run.ts";
 import { runEvaluator } from "../evaluator/run.ts";
 import { bootstrap } from "../nats/bootstrap.ts";
@@ -91,16 +92,20 @@ export async function runDev(opts: DevOptions): Promise<DevRun> {
     const evaluator = await runEvaluator({ connection: nc, partitions });
     stops.push(() => evaluator.stop());
 
-    // `segwatch dev` delivers to loopback (its own inbox, a receiver on the laptop).
-    const delivery = await runDeliveryWorker({
-      channel: "webhook",
-      connection: nc,
-      webhook: { targetPolicy: { allowLoopback: true } },
-      // One worker on a laptop: after a crash the next run takes over in seconds, not the 45 s a
-      // cluster waits to keep per-user order across a handover.
-      worker: { lease: DEV_LEASE },
-    });
-    stops.push(() => delivery.stop());
+    // One worker per channel this version delivers to; a channel's SDK loads only once one of its
+    // subscriptions appears. `segwatch dev` delivers to loopback (its own inbox, a receiver on the
+    // laptop, local stand-ins of the cloud services).
+    for (const channel of AVAILABLE_CHANNELS) {
+      const delivery = await runDeliveryWorker({
+        channel,
+        connection: nc,
+        webhook: { targetPolicy: { allowLoopback: true } },
+        // One worker on a laptop: after a crash the next run takes over in seconds, not the 45 s a
+        // cluster waits to keep per-user order across a handover.
+        worker: { lease: DEV_LEASE },
+      });
+      stops.push(() => delivery.stop());
+    }
 
     const inbox = new DevInbox();
     const api = await runApi({
