@@ -75,3 +75,17 @@ export const WEBHOOK_DEFAULTS = {
 export function msToNs(ms: number): number {
   return ms * NS_PER_MS;
 }
+
+export const EVENTHUB_DEFAULTS = {
+  /**
+   * Partition keys longer than this are replaced by their SHA-256 (Service Bus documents 128
+   * characters for the key, and Event Hubs runs on the same broker).
+   */
+  maxPartitionKeyLength: 128,
+  /** After ServerBusyError (throttling) the next attempt waits at least this long. */
+  serverBusyRetryMs: 4 * SECOND_MS,
+  /** A producer client (one AMQP connection) unused this long is closed; the next use reopens it. */
+  idleCloseMs: 5 * 60 * SECOND_MS,
+  /** Events per `deliver` call; batches are then cut by the hub's maximum message size. */
+  maxBatch: 100,
+} as const;
