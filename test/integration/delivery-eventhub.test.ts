@@ -148,9 +148,11 @@ async function deadLetters(subscriptionId: string): Promise<number> {
 }
 
 async function lastDeadLetter(subscriptionId: string): Promise<StoredMsg> {
-  return jsm.streams.getMessage(DLQ_STREAM, {
+  const m = await jsm.streams.getMessage(DLQ_STREAM, {
     last_by_subj: dlqSubject("eventhub", subscriptionId),
   });
+  if (!m) throw new Error(`no dead letter for ${subscriptionId}`);
+  return m;
 }
 
 /** The peer's accepted events of one subscription. */
