@@ -8,6 +8,7 @@ import { join, resolve } from "node:path";
 import { runApi } from "../api/app.ts";
 import { runController } from "../controller/index.ts";
 import { jsonLogger } from "../controller/logger.ts";
+import { AVAILABLE_CHANNELS } from "../delivery/channel.ts";
 import { runDeliveryWorker } from "../delivery/run.ts";
 import { runEvaluator } from "../evaluator/run.ts";
 import { bootstrap } from "../nats/bootstrap.ts";
@@ -91,16 +92,19 @@ export async function runDev(opts: DevOptions): Promise<DevRun> {
     const evaluator = await runEvaluator({ connection: nc, partitions });
     stops.push(() => evaluator.stop());
 
-    // `segwatch dev` delivers to loopback (its own inbox, a receiver on the laptop).
-    const delivery = await runDeliveryWorker({
-      channel: "webhook",
-      connection: nc,
-      webhook: { targetPolicy: { allowLoopback: true } },
-      // One worker on a laptop: after a crash the next run takes over in seconds, not the 45 s a
-      // cluster waits to keep per-user order across a handover.
-      worker: { lease: DEV_LEASE },
-    });
-    stops.push(() => delivery.stop());
+    // A worker per channel this version delivers to (a cloud SDK loads only when a subscription of
+    // its channel delivers). Webhooks may reach loopback: the dev inbox, a receiver on the laptop.
+    for (const channel of AVAILABLE_CHANNELS) {
+      const delivery = await runDeliveryWorker({
+        channel,
+        connection: nc,
+        webhook: { targetPolicy: { allowLoopback: true } },
+        // One worker on a laptop: after a crash the next run takes over in seconds, not the 45 s a
+        // cluster waits to keep per-user order across a handover.
+        worker: { lease: DEV_LEASE },
+      });
+      stops.push(() => delivery.stop());
+    }
 
     const inbox = new DevInbox();
     const api = await runApi({
