@@ -185,8 +185,11 @@ export async function startEventHubPeer(opts: EventHubPeerOptions = {}): Promise
 
   container.on("connection_open", (ctx: rhea.EventContext) => {
     accepted++;
-    open.add(ctx.connection);
-    stateOf(ctx.connection);
+    const c = ctx.connection;
+    open.add(c);
+    stateOf(c);
+    // rhea does not notice a socket destroyed on this side (dropConnections, a "drop" verdict).
+    (c as unknown as { socket?: Socket }).socket?.once("close", () => open.delete(c));
   });
   const forget = (ctx: rhea.EventContext) => {
     open.delete(ctx.connection);

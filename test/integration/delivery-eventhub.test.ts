@@ -9,7 +9,9 @@ import {
 import type { NatsConnection } from "@nats-io/transport-node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DELIVERY_DEFAULTS, type SubscriptionRecord } from "../../src/controller/records.ts";
+import type { DeliveryItem } from "../../src/delivery/channel.ts";
 import { envelopeHeaders, type TriggerPayload } from "../../src/delivery/envelope.ts";
+import { createEventHubChannel } from "../../src/delivery/eventhub.ts";
 import { createDeliveryChannel } from "../../src/delivery/run.ts";
 import { DeliveryWorker } from "../../src/delivery/worker.ts";
 import { type Buckets, bootstrap } from "../../src/nats/bootstrap.ts";
@@ -446,6 +448,78 @@ describe("event hub delivery worker, a hub with a small maximum message size", (
     expect(dl.header.get(HEADER.user)).toBe("u2");
     expect(dl.header.get(HEADER.error)).toMatch(
       /^eventhub: the event \(\d+ bytes of payload\) is larger than the hub's maximum message size \(4096 bytes\)$/,
+    );
+  });
+});
+
+describe("event hub channel", () => {
+  const item = (user: string, index: number, extra: Record<string, unknown> = {}): DeliveryItem => {
+    const p = payload("direct", user, index);
+    return {
+      envelope: {
+        msgId: `direct:${user}:${index}`,
+        namespace: NAMESPACE,
+        subscriptionId: "direct",
+        userKey: user,
+        lane: "live",
+      },
+      body: Buffer.from(JSON.stringify({ ...p, data: { ...p.data, ...extra } })),
+      attempt: 1,
+      progress: new Set(),
+    };
+  };
+
+  it("sends the events of one call that share a partition key in one batch", async () => {
+    const channel = createEventHubChannel();
+    cleanups.push(() => channel.close());
+    const target = channel.open(
+      record("direct", {
+        connectionString: peer.connectionString(),
+        eventHubName: HUB,
+        partitionKeyField: "team",
+      }),
+    );
+    const before = peer.transfers.length;
+    const outcomes = await target.deliver([
+      item("a", 0, { team: "red" }),
+      item("b", 0, { team: "blue" }),
+      item("c", 0, { team: "red" }),
+    ]);
+    expect(outcomes).toEqual([{ kind: "success" }, { kind: "success" }, { kind: "success" }]);
+    const sent = peer.transfers.slice(before);
+    expect(sent.map((t) => [t.partitionKey, t.events.map((e) => e.messageId)])).toEqual(
+      expect.arrayContaining([
+        ["red", ["direct:a:0", "direct:c:0"]],
+        ["blue", ["direct:b:0"]],
+      ]),
+    );
+    expect(sent).toHaveLength(2);
+  });
+
+  it("closes a producer left idle, and opens a new one when needed again", async () => {
+    const channel = createEventHubChannel({ idleCloseMs: 1_000 });
+    cleanups.push(() => channel.close());
+    const target = channel.open(
+      record("direct", { connectionString: peer.connectionString(), eventHubName: HUB }),
+    );
+    // Earlier tests' channels are closed; their connections may still be winding down.
+    await until("no connection open", () => peer.openConnections() === 0);
+    expect(await target.deliver([item("a", 1)])).toEqual([{ kind: "success" }]);
+    expect(peer.openConnections()).toBe(1);
+    await until("the idle connection closed", () => peer.openConnections() === 0);
+    expect(await target.deliver([item("a", 2)])).toEqual([{ kind: "success" }]);
+  });
+
+  it("refuses a record it cannot deliver with, naming the problem", () => {
+    const channel = createEventHubChannel();
+    const open = (eventHub: SubscriptionRecord["eventHub"]) =>
+      channel.open({ ...record("cfg", { connectionString: "" }), eventHub });
+    expect(() => open(undefined)).toThrow("subscription cfg: no eventHub settings");
+    expect(() => open({ connectionString: "Endpoint=sb://x/", eventHubName: HUB })).toThrow(
+      "subscription cfg: event hub: the connection string has no SharedAccessKeyName",
+    );
+    expect(() => open({ connectionString: peer.connectionString() })).toThrow(
+      /event hub name is required \(the connection string has no EntityPath\)/,
     );
   });
 });
