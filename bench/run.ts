@@ -4,6 +4,12 @@
 import { reportCollect, runCollectBench, saveCollect } from "./collect.ts";
 import { reportEndToEnd, runEndToEndBench, saveEndToEnd } from "./end-to-end.ts";
 import { reportEvaluator, runEvaluatorBench, saveEvaluator } from "./evaluator.ts";
+import {
+  EventHubBenchSkipped,
+  reportEventHub,
+  runEventHubBench,
+  saveEventHub,
+} from "./eventhub.ts";
 import { reportFieldIndex, runFieldIndexBench, saveFieldIndex } from "./field-index.ts";
 import { reportSegmentEval, runSegmentEvalBench, saveSegmentEval } from "./segment-eval.ts";
 import { reportWebhook, runWebhookBench, saveWebhook } from "./webhook.ts";
@@ -25,6 +31,19 @@ const webhookResult = await runWebhookBench({
 });
 for (const line of reportWebhook(webhookResult)) console.log(line);
 console.log(`  → ${saveWebhook(webhookResult)}`);
+
+try {
+  const eventHubResult = await runEventHubBench({
+    rounds: quick ? 3 : 7,
+    messages: quick ? 3_000 : 10_000,
+    webhookPerSecond: webhookResult.deliveriesPerSecond.worker,
+  });
+  for (const line of reportEventHub(eventHubResult)) console.log(line);
+  console.log(`  → ${saveEventHub(eventHubResult)}`);
+} catch (err) {
+  if (!(err instanceof EventHubBenchSkipped)) throw err;
+  console.log(`event hub worker — skipped: ${err.message}`);
+}
 
 const collectResult = await runCollectBench({
   rounds: quick ? 2 : 5,

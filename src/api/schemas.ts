@@ -110,11 +110,18 @@ const subscriptionFields = {
   },
   external_id: { type: "string", description: "kinesis: external id for the assume-role call." },
   endpoint: { type: "string", description: "kinesis: endpoint override (local servers)." },
-  eventhub_name: { type: "string", description: "eventhub: the event hub." },
-  connection_string: { type: "string", description: "eventhub: the connection string." },
+  eventhub_name: {
+    type: "string",
+    description:
+      "eventhub: the event hub (may be left out when the connection string has an EntityPath).",
+  },
+  connection_string: {
+    type: "string",
+    description: "eventhub: the namespace's or hub's connection string (stored in a Secret).",
+  },
   partition_key_field: {
     type: "string",
-    description: "eventhub: profile field used as partition key.",
+    description: "eventhub: profile field used as partition key (default: the user's identity).",
   },
   project_id: { type: "string", description: "pubsub: Google Cloud project." },
   topic: { type: "string", description: "pubsub: topic." },

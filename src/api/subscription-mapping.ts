@@ -6,6 +6,7 @@
 // repositories and `kubectl get -o yaml` never carry them.
 
 import { createHash } from "node:crypto";
+import { EventHubSettingsError, resolveEventHubTarget } from "../delivery/eventhub-settings.ts";
 import {
   CHANNELS,
   type Channel,
@@ -202,13 +203,17 @@ export function toSubscriptionSpec(
       spec = forValidation = {
         ...common,
         eventHub: {
-          eventHubName: body.eventhub_name ?? "",
+          ...(body.eventhub_name !== undefined ? { eventHubName: body.eventhub_name } : {}),
           ...(connection ? { connectionStringSecretRef: connection } : {}),
           ...(body.partition_key_field !== undefined
             ? { partitionKeyField: body.partition_key_field }
             : {}),
         } as NonNullable<SubscriptionSpec["eventHub"]>,
       };
+      if (body.connection_string !== undefined) {
+        const p = eventHubProblem(body.connection_string, body.eventhub_name);
+        if (p) problems.push(p);
+      }
       break;
     }
     case "pubsub": {
@@ -229,6 +234,27 @@ export function toSubscriptionSpec(
   }
   for (const e of validateSubscriptionSpec(forValidation)) problems.push(briefProblem(e));
   return { spec, secret, problems };
+}
+
+/** The connection string checked as the delivery worker will use it (the REST API has its value). */
+function eventHubProblem(
+  connectionString: string,
+  eventHubName: string | undefined,
+): ProblemDetail | undefined {
+  try {
+    resolveEventHubTarget(connectionString, eventHubName);
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof EventHubSettingsError)) throw err;
+    // A name the generic check already refuses (empty) is reported once, by that check.
+    if (err.field === "eventHubName" && eventHubName !== undefined && eventHubName.trim() === "")
+      return undefined;
+    return {
+      field: err.field === "eventHubName" ? "eventhub_name" : "connection_string",
+      kind: "Invalid",
+      reason: err.message,
+    };
+  }
 }
 
 /** A resource path's field in the brief's JSON. */

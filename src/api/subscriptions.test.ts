@@ -50,6 +50,17 @@ const KINESIS = {
   role_arn: "arn:aws:iam::4444444444444:role/LyticsWriteToKinesis",
 };
 
+const EVENTHUB_CS =
+  "Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=send;SharedAccessKey=abc=";
+const EVENTHUB = {
+  channel: "eventhub",
+  segment_ids: ["1234abcd"],
+  name: "hub1",
+  eventhub_name: "triggers",
+  connection_string: EVENTHUB_CS,
+  partition_key_field: "email",
+};
+
 const INLINE = {
   segmentql: "FILTER AND ( score_momentum > 25, score_quantity > 25 ) ALIAS seg_webhook1",
   name: "test1",
@@ -241,6 +252,61 @@ describe("POST /api/subscription", () => {
     expect(problem, JSON.stringify(err)).toBeDefined();
     expect(problem.reason).toMatch(reason);
     expect(err.message).toContain(field);
+    expect(await t.source.list("Subscription", "acme")).toEqual([]);
+  });
+
+  it("maps an event hub subscription, its connection string into the Secret", async () => {
+    const res = await postSub(EVENTHUB);
+    expect(res.statusCode).toBe(200);
+    expect(res.json().data.config).toMatchObject(EVENTHUB);
+    expect((await stored("hub1"))!.spec.eventHub).toEqual({
+      eventHubName: "triggers",
+      connectionStringSecretRef: { name: credentialsSecretName("hub1"), key: expect.any(String) },
+      partitionKeyField: "email",
+    });
+    // A hub-scoped connection string names the hub by itself.
+    const scoped = { ...EVENTHUB, eventhub_name: undefined };
+    scoped.connection_string = `${EVENTHUB_CS};EntityPath=triggers`;
+    expect((await postSub(scoped)).statusCode).toBe(200);
+  });
+
+  it.each([
+    [
+      "a connection string without a key",
+      { ...EVENTHUB, connection_string: "Endpoint=sb://ns.servicebus.windows.net/" },
+      "connection_string",
+      /no SharedAccessKeyName/,
+    ],
+    [
+      "a connection string that is not one",
+      { ...EVENTHUB, connection_string: "hello" },
+      "connection_string",
+      /malformed/,
+    ],
+    [
+      "a hub name that the EntityPath contradicts",
+      { ...EVENTHUB, connection_string: `${EVENTHUB_CS};EntityPath=other` },
+      "eventhub_name",
+      /does not match the connection string's EntityPath "other"/,
+    ],
+    [
+      "no hub name anywhere",
+      { ...EVENTHUB, eventhub_name: undefined },
+      "eventhub_name",
+      /event hub name is required/,
+    ],
+    [
+      "no connection string",
+      { ...EVENTHUB, connection_string: undefined },
+      "connection_string",
+      /connection string is required/,
+    ],
+  ])("400 for an event hub with %s, naming %s", async (_what, body, field, reason) => {
+    const res = await postSub(body);
+    expect(res.statusCode).toBe(400);
+    const problem = res.json().errors.find((e: { field: string }) => e.field === field);
+    expect(problem, JSON.stringify(res.json())).toBeDefined();
+    expect(problem.reason).toMatch(reason);
     expect(await t.source.list("Subscription", "acme")).toEqual([]);
   });
 

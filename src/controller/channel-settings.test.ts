@@ -4,6 +4,8 @@ import type { ResourceSource } from "../resources/source.ts";
 import type { SecretData } from "../resources/types.ts";
 import { type ChannelContext, resolveChannel } from "./channel-settings.ts";
 
+const EH_CS = "Endpoint=sb://x.servicebus.windows.net/;SharedAccessKeyName=send;SharedAccessKey=k";
+
 function secrets(initial: Record<string, SecretData> = {}) {
   const store = new Map(Object.entries(initial));
   const writes: string[] = [];
@@ -109,7 +111,7 @@ describe("resolveChannel", () => {
   it("resolves stream channels' credentials", async () => {
     const { source } = secrets({
       "acme/aws": { accessKeyId: "AK", secretAccessKey: "SK" },
-      "acme/eh": { cs: "Endpoint=sb://x" },
+      "acme/eh": { cs: EH_CS },
     });
     const kinesis = await resolveChannel(
       subscription("k", {
@@ -134,7 +136,40 @@ describe("resolveChannel", () => {
     );
     expect(eh.ok && eh.channel.eventHub).toEqual({
       eventHubName: "h",
-      connectionString: "Endpoint=sb://x",
+      connectionString: EH_CS,
+    });
+  });
+
+  it("refuses an event hub connection string the worker could not use", async () => {
+    const { source } = secrets({
+      "acme/bad": { cs: "Endpoint=sb://x" },
+      "acme/scoped": { cs: `${EH_CS};EntityPath=other` },
+    });
+    const eventHub = (name: string, eventHubName?: string) =>
+      resolveChannel(
+        subscription("e", {
+          channel: "eventhub",
+          webhook: undefined,
+          eventHub: {
+            ...(eventHubName ? { eventHubName } : {}),
+            connectionStringSecretRef: { name, key: "cs" },
+          },
+        }),
+        ctx(source),
+      );
+    const bad = await eventHub("bad", "h");
+    expect(!bad.ok && bad.condition).toMatchObject({
+      reason: "InvalidSecret",
+      message: expect.stringContaining("no SharedAccessKeyName"),
+    });
+    const mismatch = await eventHub("scoped", "h");
+    expect(!mismatch.ok && mismatch.condition.message).toMatch(
+      /spec\.eventHub\.eventHubName: .*"h" does not match the connection string's EntityPath "other"/,
+    );
+    // Without a name of its own, the subscription publishes to the EntityPath.
+    const scoped = await eventHub("scoped");
+    expect(scoped.ok && scoped.channel.eventHub).toEqual({
+      connectionString: `${EH_CS};EntityPath=other`,
     });
   });
 });

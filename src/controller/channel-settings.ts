@@ -2,14 +2,15 @@
 // them in the registry. A webhook subscription without a signing secret of its own gets one generated
 // once and stored as Secret `<subscription>-signing`, so that restarts keep signing with the same key.
 
+import { EventHubSettingsError, resolveEventHubTarget } from "../delivery/eventhub-settings.ts";
 import { decodeSigningSecret } from "../delivery/signing.ts";
 import type { ResourceSource } from "../resources/source.ts";
-import type { SecretData, SecretKeyRef, Subscription } from "../resources/types.ts";
+import type { EventHubConfig, SecretData, SecretKeyRef, Subscription } from "../resources/types.ts";
 import { type ConditionInput, falseCondition } from "./conditions.ts";
 import { GENERATED_SIGNING_SECRET_KEY, generatedSigningSecretName } from "./defaults.ts";
 import { ConditionType, Reason } from "./reasons.ts";
 import type { ResolvedChannel } from "./record-builders.ts";
-import type { WebhookRecord } from "./records.ts";
+import type { EventHubRecord, WebhookRecord } from "./records.ts";
 import { generateSigningSecret, signingSecretsFor } from "./signing-secret.ts";
 
 export type ChannelResolution =
@@ -143,13 +144,17 @@ export async function resolveChannel(
       e.connectionStringSecretRef,
       "spec.eventHub.connectionStringSecretRef",
     );
-    channel = {
-      eventHub: compact({
-        eventHubName: e.eventHubName,
-        partitionKeyField: e.partitionKeyField,
-        connectionString,
-      }),
-    };
+    if (connectionString !== undefined) {
+      const invalid = eventHubSettingsProblem(connectionString, e.eventHubName, e);
+      if (invalid) return { ok: false, condition: invalid };
+      channel = {
+        eventHub: {
+          connectionString,
+          ...(e.eventHubName ? { eventHubName: e.eventHubName } : {}),
+          ...(e.partitionKeyField ? { partitionKeyField: e.partitionKeyField } : {}),
+        } satisfies EventHubRecord,
+      };
+    }
   } else if (spec.channel === "pubsub" && spec.pubsub) {
     const p = spec.pubsub;
     const credentials = p.credentialsSecretRef
@@ -179,6 +184,30 @@ export async function resolveChannel(
   return recheckAfterMs === undefined
     ? { ok: true, channel }
     : { ok: true, channel, recheckAfterMs };
+}
+
+/** A connection string (or hub name) the worker could not publish with, as a condition. */
+function eventHubSettingsProblem(
+  connectionString: string,
+  eventHubName: string | undefined,
+  e: EventHubConfig,
+): ConditionInput | undefined {
+  try {
+    resolveEventHubTarget(connectionString, eventHubName);
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof EventHubSettingsError)) throw err;
+    const ref = e.connectionStringSecretRef;
+    const where =
+      err.field === "eventHubName"
+        ? "spec.eventHub.eventHubName"
+        : `spec.eventHub.connectionStringSecretRef (Secret ${ref.name}, key ${ref.key})`;
+    return falseCondition(
+      ConditionType.DeliveryReady,
+      Reason.InvalidSecret,
+      `${where}: ${err.message}`,
+    );
+  }
 }
 
 async function generatedSecret(

@@ -15,6 +15,7 @@ import { DEFAULT_EVENTS } from "./defaults.ts";
 import {
   DELIVERY_DEFAULTS,
   type DeliveryRecord,
+  type EventHubRecord,
   type SchemaRecord,
   type SegmentRecord,
   type SubscriptionRecord,
@@ -72,7 +73,7 @@ export function buildDeliveryRecord(settings: DeliverySettings | undefined): Del
 export interface ResolvedChannel {
   readonly webhook?: WebhookRecord;
   readonly kinesis?: Readonly<Record<string, unknown>>;
-  readonly eventHub?: Readonly<Record<string, unknown>>;
+  readonly eventHub?: EventHubRecord;
   readonly pubsub?: Readonly<Record<string, unknown>>;
 }
 

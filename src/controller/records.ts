@@ -44,6 +44,15 @@ export interface WebhookRecord {
   readonly segmentioWriteKey?: string;
 }
 
+/** An Event Hubs subscription's settings, its connection string read from the Secret. */
+export interface EventHubRecord {
+  readonly connectionString: string;
+  /** Absent: the connection string's EntityPath names the hub. */
+  readonly eventHubName?: string;
+  /** Profile field used as the partition key; the user's identity when absent or empty. */
+  readonly partitionKeyField?: string;
+}
+
 export interface SubscriptionRecord {
   readonly id: string;
   readonly namespace: string;
@@ -60,7 +69,7 @@ export interface SubscriptionRecord {
   readonly webhook?: WebhookRecord;
   /** Channel settings of the stream channels, resolved (credentials included). */
   readonly kinesis?: Readonly<Record<string, unknown>>;
-  readonly eventHub?: Readonly<Record<string, unknown>>;
+  readonly eventHub?: EventHubRecord;
   readonly pubsub?: Readonly<Record<string, unknown>>;
 }
 

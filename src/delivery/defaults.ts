@@ -75,3 +75,21 @@ export const WEBHOOK_DEFAULTS = {
 export function msToNs(ms: number): number {
   return ms * NS_PER_MS;
 }
+
+export const EVENTHUB_DEFAULTS = {
+  /**
+   * Partition keys longer than this are replaced by their SHA-256 (Service Bus documents 128
+   * characters for the key, and Event Hubs runs on the same broker).
+   */
+  maxPartitionKeyLength: 128,
+  /** After ServerBusyError (throttling) the next attempt waits at least this long. */
+  serverBusyRetryMs: 4 * SECOND_MS,
+  /** A producer client (one AMQP connection) unused this long is closed; the next use reopens it. */
+  idleCloseMs: 5 * 60 * SECOND_MS,
+  /**
+   * Events per `deliver` call. A call settles when its slowest send does, so several small calls in
+   * flight keep the link busier than one large one (bench/eventhub.ts: 8 beat 1 and 32); events of a
+   * call that share a partition key still share a batch.
+   */
+  maxBatch: 8,
+} as const;

@@ -121,7 +121,8 @@ export interface KinesisConfig {
 }
 
 export interface EventHubConfig {
-  eventHubName: string;
+  /** The hub; may be left out when the connection string carries an EntityPath (they must agree). */
+  eventHubName?: string;
   connectionStringSecretRef: SecretKeyRef;
   partitionKeyField?: string;
 }

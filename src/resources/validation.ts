@@ -172,8 +172,13 @@ export function validateSubscriptionSpec(spec: SubscriptionSpec | undefined): Fi
       add("spec.kinesis.credentialsSecretRef.name", "Required", "needs the Secret's name");
   }
   if (spec.channel === "eventhub" && spec.eventHub) {
-    if (!nonEmpty(spec.eventHub.eventHubName))
-      add("spec.eventHub.eventHubName", "Required", "the event hub name is required");
+    // Optional: a hub-scoped connection string's EntityPath names the hub (checked with the Secret).
+    if (spec.eventHub.eventHubName !== undefined && !nonEmpty(spec.eventHub.eventHubName))
+      add(
+        "spec.eventHub.eventHubName",
+        "Invalid",
+        "must be the event hub's name (or be left out to use the connection string's EntityPath)",
+      );
     if (!spec.eventHub.connectionStringSecretRef) {
       add(
         "spec.eventHub.connectionStringSecretRef",
