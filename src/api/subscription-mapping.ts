@@ -6,6 +6,7 @@
 // repositories and `kubectl get -o yaml` never carry them.
 
 import { createHash } from "node:crypto";
+import { parseServiceAccountKey } from "../delivery/pubsub-credentials.ts";
 import {
   CHANNELS,
   type Channel,
@@ -213,6 +214,17 @@ export function toSubscriptionSpec(
     }
     case "pubsub": {
       const credentials = ref(PUBSUB_CREDENTIALS_SECRET_KEY, body.credentials_json);
+      if (typeof body.credentials_json === "string") {
+        try {
+          parseServiceAccountKey(body.credentials_json);
+        } catch (err) {
+          problems.push({
+            field: "credentials_json",
+            kind: "Invalid",
+            reason: (err as Error).message,
+          });
+        }
+      }
       spec = forValidation = {
         ...common,
         pubsub: {

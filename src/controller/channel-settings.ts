@@ -2,6 +2,7 @@
 // them in the registry. A webhook subscription without a signing secret of its own gets one generated
 // once and stored as Secret `<subscription>-signing`, so that restarts keep signing with the same key.
 
+import { parseServiceAccountKey } from "../delivery/pubsub-credentials.ts";
 import { decodeSigningSecret } from "../delivery/signing.ts";
 import type { ResourceSource } from "../resources/source.ts";
 import type { SecretData, SecretKeyRef, Subscription } from "../resources/types.ts";
@@ -9,7 +10,7 @@ import { type ConditionInput, falseCondition } from "./conditions.ts";
 import { GENERATED_SIGNING_SECRET_KEY, generatedSigningSecretName } from "./defaults.ts";
 import { ConditionType, Reason } from "./reasons.ts";
 import type { ResolvedChannel } from "./record-builders.ts";
-import type { WebhookRecord } from "./records.ts";
+import type { PubSubRecord, WebhookRecord } from "./records.ts";
 import { generateSigningSecret, signingSecretsFor } from "./signing-secret.ts";
 
 export type ChannelResolution =
@@ -155,13 +156,28 @@ export async function resolveChannel(
     const credentials = p.credentialsSecretRef
       ? await secrets.key(p.credentialsSecretRef, "spec.pubsub.credentialsSecretRef")
       : undefined;
+    if (credentials !== undefined) {
+      try {
+        parseServiceAccountKey(credentials);
+      } catch (err) {
+        const ref = p.credentialsSecretRef!;
+        return {
+          ok: false,
+          condition: falseCondition(
+            ConditionType.DeliveryReady,
+            Reason.InvalidSecret,
+            `the Pub/Sub credentials (Secret ${ref.name}, key ${ref.key}) are unusable: ${(err as Error).message}`,
+          ),
+        };
+      }
+    }
     channel = {
       pubsub: compact({
         projectId: p.projectId,
         topic: p.topic,
         orderingKeyField: p.orderingKeyField,
         credentials,
-      }),
+      }) as unknown as PubSubRecord,
     };
   }
 

@@ -15,6 +15,7 @@ import { DEFAULT_EVENTS } from "./defaults.ts";
 import {
   DELIVERY_DEFAULTS,
   type DeliveryRecord,
+  type PubSubRecord,
   type SchemaRecord,
   type SegmentRecord,
   type SubscriptionRecord,
@@ -73,7 +74,7 @@ export interface ResolvedChannel {
   readonly webhook?: WebhookRecord;
   readonly kinesis?: Readonly<Record<string, unknown>>;
   readonly eventHub?: Readonly<Record<string, unknown>>;
-  readonly pubsub?: Readonly<Record<string, unknown>>;
+  readonly pubsub?: PubSubRecord;
 }
 
 export function buildSubscriptionRecord(input: {

@@ -6,9 +6,10 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { type BootstrapOptions, bootstrap } from "../nats/bootstrap.ts";
 import { connectNats, type NatsSettings, natsSettingsFromEnv } from "../nats/connection.ts";
 import type { Channel } from "../resources/types.ts";
-import type { DeliveryChannel } from "./channel.ts";
+import { AVAILABLE_CHANNELS, type DeliveryChannel } from "./channel.ts";
 import { DeliveryWorkerError, describeError } from "./errors.ts";
 import type { DeliveryLog } from "./lane.ts";
+import { createPubSubChannel, type PubSubChannelOptions } from "./pubsub.ts";
 import { createWebhookChannel, type WebhookChannelOptions } from "./webhook.ts";
 import { DeliveryWorker, type DeliveryWorkerOptions } from "./worker.ts";
 
@@ -21,6 +22,8 @@ export interface DeliveryRunOptions {
   readonly bootstrap?: BootstrapOptions;
   /** Webhook channel settings: target policy (`segwatch dev` allows loopback), Segment endpoint. */
   readonly webhook?: WebhookChannelOptions;
+  /** Pub/Sub channel settings: an API endpoint for every subscription (an emulator). */
+  readonly pubsub?: PubSubChannelOptions;
   /** Worker tuning: stop bound, backfill budget and pace, observer… */
   readonly worker?: Omit<DeliveryWorkerOptions, "nc" | "registry" | "status" | "channel" | "log">;
   /** Default: JSON lines on stderr for info and above. */
@@ -41,10 +44,13 @@ export interface DeliveryRun {
 /** The channel implementation for a channel name. */
 export function createDeliveryChannel(
   channel: Channel,
-  opts: { readonly webhook?: WebhookChannelOptions } = {},
+  opts: { readonly webhook?: WebhookChannelOptions; readonly pubsub?: PubSubChannelOptions } = {},
 ): DeliveryChannel {
   if (channel === "webhook") return createWebhookChannel(opts.webhook);
-  throw new DeliveryWorkerError(`channel ${channel} is not available yet (only webhook is)`);
+  if (channel === "pubsub") return createPubSubChannel(opts.pubsub);
+  throw new DeliveryWorkerError(
+    `channel ${channel} is not available yet (only ${[...AVAILABLE_CHANNELS].join(", ")} are)`,
+  );
 }
 
 export async function runDeliveryWorker(opts: DeliveryRunOptions): Promise<DeliveryRun> {
