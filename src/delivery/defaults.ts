@@ -88,6 +88,11 @@ export const PUBSUB_DEFAULTS = {
    * the current `deliver` call has handed over its items (a user has only one message in flight).
    */
   batchDelayMs: 0,
+  /**
+   * Longest wait of a client's gRPC channel between reconnection attempts (gRPC's default, 120 s,
+   * would keep failing every delivery for minutes after the network is back).
+   */
+  maxReconnectBackoffMs: 10 * SECOND_MS,
   /** Service limit: the data of one message (the request limit, 10 MB, also covers attributes). */
   maxMessageBytes: 10_000_000,
   /** Service limit: an attribute value. */

@@ -9,7 +9,7 @@
 // credentials, so a subscription's own credentials are checked but unused.
 
 import { createHash } from "node:crypto";
-import type { PubSub, Topic } from "@google-cloud/pubsub";
+import type { ClientConfig, PubSub, Topic } from "@google-cloud/pubsub";
 import type { PubSubRecord, SubscriptionRecord } from "../controller/records.ts";
 import { projectIdProblem, topicName, topicProblem } from "../resources/pubsub-names.ts";
 import type { ChannelTarget, DeliveryChannel, DeliveryItem, DeliveryOutcome } from "./channel.ts";
@@ -29,6 +29,14 @@ export interface PubSubChannelOptions {
 }
 
 type PubSubModule = typeof import("@google-cloud/pubsub");
+
+const DEFAULT_UNIVERSE = "googleapis.com";
+
+/** The client library's own rule: an endpoint outside googleapis.com is an emulator (no TLS). */
+export function isEmulatorEndpoint(endpoint: string): boolean {
+  const host = endpoint.replace(/^https?:\/\//, "").replace(/[:/].*$/, "");
+  return !host.endsWith(`.${DEFAULT_UNIVERSE}`);
+}
 
 export function createPubSubChannel(opts: PubSubChannelOptions = {}): DeliveryChannel {
   return new PubSubChannel(opts);
@@ -110,11 +118,20 @@ class PubSubChannel implements DeliveryChannel {
       this.#sdk = undefined;
       throw err;
     }
-    return new sdk.PubSub({
+    const endpoint = this.#opts.apiEndpoint ?? process.env.PUBSUB_EMULATOR_HOST;
+    const options: ClientConfig & Record<`grpc.${string}`, unknown> = {
       projectId: settings.projectId,
       ...(settings.credentials ? { credentials: settings.credentials } : {}),
       ...(this.#opts.apiEndpoint ? { apiEndpoint: this.#opts.apiEndpoint } : {}),
-    });
+      // An emulator takes no credentials: without this, finding the credentials' universe would
+      // look for Application Default Credentials, up to the GCE metadata server.
+      ...(endpoint && isEmulatorEndpoint(endpoint) && !settings.credentials
+        ? { clientOptions: { universeDomain: DEFAULT_UNIVERSE } }
+        : {}),
+      // Passed on to the gRPC channel.
+      "grpc.max_reconnect_backoff_ms": PUBSUB_DEFAULTS.maxReconnectBackoffMs,
+    };
+    return new sdk.PubSub(options);
   }
 
   async close(): Promise<void> {
@@ -221,6 +238,9 @@ class PubSubTarget implements ChannelTarget {
     }
     const { topic, paused } = publisher;
     const key = message.orderingKey;
+    // The library's contract: a key whose publish failed stays paused until resumed. (6.3.0 drops a
+    // failed key's queue once it is empty, so the pause rarely outlives the failure; later versions
+    // need not.)
     if (paused.delete(key)) topic.resumePublishing(key);
     try {
       await topic.publishMessage({
