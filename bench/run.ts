@@ -5,6 +5,7 @@ import { reportCollect, runCollectBench, saveCollect } from "./collect.ts";
 import { reportEndToEnd, runEndToEndBench, saveEndToEnd } from "./end-to-end.ts";
 import { reportEvaluator, runEvaluatorBench, saveEvaluator } from "./evaluator.ts";
 import { reportFieldIndex, runFieldIndexBench, saveFieldIndex } from "./field-index.ts";
+import { pubsubBenchSkipReason, reportPubSub, runPubSubBench, savePubSub } from "./pubsub.ts";
 import { reportSegmentEval, runSegmentEvalBench, saveSegmentEval } from "./segment-eval.ts";
 import { reportWebhook, runWebhookBench, saveWebhook } from "./webhook.ts";
 
@@ -25,6 +26,14 @@ const webhookResult = await runWebhookBench({
 });
 for (const line of reportWebhook(webhookResult)) console.log(line);
 console.log(`  → ${saveWebhook(webhookResult)}`);
+
+const pubsubSkip = pubsubBenchSkipReason();
+if (pubsubSkip) console.log(`pubsub worker — skipped: ${pubsubSkip}`);
+else {
+  const r = await runPubSubBench({ rounds: quick ? 2 : 5, messages: quick ? 2_000 : 5_000 });
+  for (const line of reportPubSub(r, webhookResult.deliveriesPerSecond.worker)) console.log(line);
+  console.log(`  → ${savePubSub(r)}`);
+}
 
 const collectResult = await runCollectBench({
   rounds: quick ? 2 : 5,
