@@ -29,6 +29,13 @@ export interface PubSubChannelOptions {
 }
 
 type PubSubModule = typeof import("@google-cloud/pubsub");
+type AuthModule = typeof import("google-auth-library");
+
+/** The scopes the client library asks for itself when it builds the credentials. */
+const PUBSUB_SCOPES = [
+  "https://www.googleapis.com/auth/cloud-platform",
+  "https://www.googleapis.com/auth/pubsub",
+] as const;
 
 const DEFAULT_UNIVERSE = "googleapis.com";
 
@@ -58,7 +65,7 @@ class PubSubChannel implements DeliveryChannel {
   readonly name = "pubsub" as const;
   readonly maxBatch = PUBSUB_DEFAULTS.maxBatch;
   readonly #opts: PubSubChannelOptions;
-  #sdk: Promise<PubSubModule> | undefined;
+  #sdk: Promise<[PubSubModule, AuthModule]> | undefined;
   readonly #clients = new Map<string, Client>();
 
   constructor(opts: PubSubChannelOptions) {
@@ -110,18 +117,30 @@ class PubSubChannel implements DeliveryChannel {
   }
 
   async #newClient(settings: Settings): Promise<PubSub> {
-    this.#sdk ??= import("@google-cloud/pubsub");
+    this.#sdk ??= Promise.all([import("@google-cloud/pubsub"), import("google-auth-library")]);
     let sdk: PubSubModule;
+    let auth: AuthModule;
     try {
-      sdk = await this.#sdk;
+      [sdk, auth] = await this.#sdk;
     } catch (err) {
       this.#sdk = undefined;
       throw err;
     }
+    const key = settings.credentials;
     const endpoint = this.#opts.apiEndpoint ?? process.env.PUBSUB_EMULATOR_HOST;
     const options: ClientConfig & Record<`grpc.${string}`, unknown> = {
       projectId: settings.projectId,
-      ...(settings.credentials ? { credentials: settings.credentials } : {}),
+      // A client of the key's own, rather than the key as `credentials` (deprecated by the library).
+      ...(key
+        ? {
+            authClient: new auth.JWT({
+              email: key.client_email,
+              key: key.private_key,
+              ...(key.private_key_id ? { keyId: key.private_key_id } : {}),
+              scopes: [...PUBSUB_SCOPES],
+            }),
+          }
+        : {}),
       ...(this.#opts.apiEndpoint ? { apiEndpoint: this.#opts.apiEndpoint } : {}),
       // An emulator takes no credentials: without this, finding the credentials' universe would
       // look for Application Default Credentials, up to the GCE metadata server.
