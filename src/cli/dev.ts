@@ -8,6 +8,7 @@ import { join, resolve } from "node:path";
 import { runApi } from "../api/app.ts";
 import { runController } from "../controller/index.ts";
 import { jsonLogger } from "../controller/logger.ts";
+import { AVAILABLE_CHANNELS } from "../delivery/channel.ts";
 import { runDeliveryWorker } from "../delivery/run.ts";
 import { runEvaluator } from "../evaluator/run.ts";
 import { bootstrap } from "../nats/bootstrap.ts";
@@ -91,16 +92,19 @@ export async function runDev(opts: DevOptions): Promise<DevRun> {
     const evaluator = await runEvaluator({ connection: nc, partitions });
     stops.push(() => evaluator.stop());
 
-    // `segwatch dev` delivers to loopback (its own inbox, a receiver on the laptop).
-    const delivery = await runDeliveryWorker({
-      channel: "webhook",
-      connection: nc,
-      webhook: { targetPolicy: { allowLoopback: true } },
-      // One worker on a laptop: after a crash the next run takes over in seconds, not the 45 s a
-      // cluster waits to keep per-user order across a handover.
-      worker: { lease: DEV_LEASE },
-    });
-    stops.push(() => delivery.stop());
+    // One worker per channel that has one. `segwatch dev` delivers webhooks to loopback (its own
+    // inbox, a receiver on the laptop); Pub/Sub goes where PUBSUB_EMULATOR_HOST points, if set.
+    for (const channel of AVAILABLE_CHANNELS) {
+      const delivery = await runDeliveryWorker({
+        channel,
+        connection: nc,
+        webhook: { targetPolicy: { allowLoopback: true } },
+        // One worker on a laptop: after a crash the next run takes over in seconds, not the 45 s a
+        // cluster waits to keep per-user order across a handover.
+        worker: { lease: DEV_LEASE },
+      });
+      stops.push(() => delivery.stop());
+    }
 
     const inbox = new DevInbox();
     const api = await runApi({
