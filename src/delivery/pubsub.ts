@@ -67,6 +67,8 @@ class PubSubChannel implements DeliveryChannel {
   readonly #opts: PubSubChannelOptions;
   #sdk: Promise<[PubSubModule, AuthModule]> | undefined;
   readonly #clients = new Map<string, Client>();
+  /** Which client each subscription opened last: a client no subscription uses any more is closed. */
+  readonly #clientOf = new Map<string, string>();
 
   constructor(opts: PubSubChannelOptions) {
     this.#opts = opts;
@@ -75,10 +77,27 @@ class PubSubChannel implements DeliveryChannel {
   open(record: SubscriptionRecord): ChannelTarget {
     const settings = pubsubSettings(record);
     const clientKey = `${settings.projectId}\0${settings.credentialsDigest}`;
+    this.#use(record.id, clientKey);
     const publisherKey = `${settings.topic}\0${record.delivery.timeoutMs}`;
     return new PubSubTarget(settings, () =>
       this.#publisher(clientKey, publisherKey, settings, record.delivery.timeoutMs),
     );
+  }
+
+  /**
+   * Records that `subscriptionId` now uses `clientKey`; the client it used before (a rotated key, a
+   * changed project) is closed once no subscription uses it. Its deliveries still in flight fail and
+   * are retried through the new one.
+   */
+  #use(subscriptionId: string, clientKey: string): void {
+    const previous = this.#clientOf.get(subscriptionId);
+    this.#clientOf.set(subscriptionId, clientKey);
+    if (previous === undefined || previous === clientKey) return;
+    for (const k of this.#clientOf.values()) if (k === previous) return;
+    const client = this.#clients.get(previous);
+    if (!client) return;
+    this.#clients.delete(previous);
+    void closeClient(client, true);
   }
 
   async #publisher(
@@ -164,21 +183,23 @@ class PubSubChannel implements DeliveryChannel {
   async #closeAll(flush: boolean): Promise<void> {
     const clients = [...this.#clients.values()];
     this.#clients.clear();
-    await Promise.all(
-      clients.map(async (c) => {
-        let pubsub: PubSub;
-        try {
-          pubsub = await c.pubsub;
-        } catch {
-          return; // never built: nothing to close
-        }
-        if (flush) {
-          await Promise.all([...c.publishers.values()].map((p) => p.topic.flush().catch(() => {})));
-        }
-        await pubsub.close().catch(() => {});
-      }),
-    );
+    this.#clientOf.clear();
+    await Promise.all(clients.map((c) => closeClient(c, flush)));
   }
+}
+
+/** Closes a client's connections, after its queued messages went out when `flush`. Never rejects. */
+async function closeClient(c: Client, flush: boolean): Promise<void> {
+  let pubsub: PubSub;
+  try {
+    pubsub = await c.pubsub;
+  } catch {
+    return; // never built: nothing to close
+  }
+  if (flush) {
+    await Promise.all([...c.publishers.values()].map((p) => p.topic.flush().catch(() => {})));
+  }
+  await pubsub.close().catch(() => {});
 }
 
 /** A subscription's Pub/Sub settings, checked. */

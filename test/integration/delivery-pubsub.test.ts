@@ -199,6 +199,21 @@ describe("pubsub delivery worker", () => {
     expect([...keys.keys()].sort()).toEqual(["acme-corp", "user2"]);
     expect(keys.get("user2")).toEqual([0, 1]);
     expect(keys.get("acme-corp")).toHaveLength(4);
+
+    // A rotated key: a new client takes over (the old one is closed), deliveries go on.
+    const rotated = serviceAccountKeyJson({}, "rotated@segwatch-test.iam.gserviceaccount.com");
+    await putRecord(
+      jsm,
+      buckets.registry,
+      record(id, { projectId: PROJECT, topic, orderingKeyField: "account", credentials: rotated }),
+    );
+    await publishPubSubDeliveries(nc, id, [
+      { user: "user2", index: 2 },
+      { user: "user2", index: 3 },
+    ]);
+    expect(byKey(await rest.pullAll(pull, 2)).get("user2")).toEqual([2, 3]);
+    await until("lane drained", () => laneDrained(jsm, id));
+    expect(await readStats(buckets.status, id)).toMatchObject({ deadLettered: 0 });
   });
 
   it("retries while the connection is down, then delivers every user's messages in order", async () => {
