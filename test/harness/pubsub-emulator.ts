@@ -7,11 +7,11 @@
 // the kernel kill it if this process dies without stopping it.
 
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { get } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { delimiter, dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
 const LAUNCHER = join("platform", "pubsub-emulator", "bin", "cloud-pubsub-emulator");
@@ -46,11 +46,17 @@ export function pubsubEmulatorLauncher(): string {
   const candidates: string[] = [];
   if (process.env.SEGWATCH_PUBSUB_EMULATOR) candidates.push(process.env.SEGWATCH_PUBSUB_EMULATOR);
   else {
-    const root = gcloudSdkRoot();
-    if (root) candidates.push(join(root, LAUNCHER));
+    // gcloud on PATH is <sdk root>/bin/gcloud, usually through a symlink: the SDK it belongs to.
+    const gcloud = findOnPath("gcloud");
+    if (gcloud) candidates.push(join(dirname(dirname(realpathSync(gcloud))), LAUNCHER));
     for (const r of KNOWN_SDK_ROOTS) candidates.push(join(r, LAUNCHER));
   }
-  const found = candidates.find((c) => existsSync(c));
+  let found = candidates.find((c) => existsSync(c));
+  if (!found && !process.env.SEGWATCH_PUBSUB_EMULATOR) {
+    // Some installs wrap gcloud in a script: ask it (slower, a Python start).
+    const root = gcloudSdkRoot();
+    if (root && existsSync(join(root, LAUNCHER))) found = join(root, LAUNCHER);
+  }
   if (!found) {
     throw new Error(
       `the Pub/Sub emulator is not installed (looked at ${candidates.join(", ")}). It is the Google Cloud CLI's pubsub-emulator component: Debian package google-cloud-cli-pubsub-emulator, or \`gcloud components install pubsub-emulator\`; or point SEGWATCH_PUBSUB_EMULATOR at its bin/cloud-pubsub-emulator.`,
@@ -100,7 +106,7 @@ async function startOn(launcher: string, port: number): Promise<PubSubEmulator> 
   // The emulator writes nothing there today; a private directory keeps any state out of the tree.
   const dataDir = mkdtempSync(join(tmpdir(), "segwatch-pubsub-"));
   const args = [launcher, `--host=127.0.0.1`, `--port=${port}`];
-  const setpriv = findOnPath("setpriv");
+  const setpriv = process.platform === "linux" ? findOnPath("setpriv") : undefined;
   const [cmd, argv] = setpriv
     ? [setpriv, ["--pdeathsig", "KILL", "--", ...args]]
     : [args[0]!, args.slice(1)];
@@ -190,7 +196,6 @@ function probe(url: string): Promise<string> {
 }
 
 function findOnPath(name: string): string | undefined {
-  if (process.platform !== "linux") return undefined;
   for (const dir of (process.env.PATH ?? "").split(delimiter)) {
     if (dir && existsSync(join(dir, name))) return join(dir, name);
   }
