@@ -171,14 +171,13 @@ export async function resolveChannel(
         };
       }
     }
-    channel = {
-      pubsub: compact({
-        projectId: p.projectId,
-        topic: p.topic,
-        orderingKeyField: p.orderingKeyField,
-        credentials,
-      }) as unknown as PubSubRecord,
+    const pubsub: PubSubRecord = {
+      projectId: p.projectId,
+      topic: p.topic,
+      ...(p.orderingKeyField !== undefined ? { orderingKeyField: p.orderingKeyField } : {}),
+      ...(credentials !== undefined ? { credentials } : {}),
     };
+    channel = { pubsub };
   }
 
   if (secrets.missing.length > 0) {
