@@ -11,6 +11,7 @@ import {
   saveEventHub,
 } from "./eventhub.ts";
 import { reportFieldIndex, runFieldIndexBench, saveFieldIndex } from "./field-index.ts";
+import { pubsubBenchSkipReason, reportPubSub, runPubSubBench, savePubSub } from "./pubsub.ts";
 import { reportSegmentEval, runSegmentEvalBench, saveSegmentEval } from "./segment-eval.ts";
 import { reportWebhook, runWebhookBench, saveWebhook } from "./webhook.ts";
 
@@ -43,6 +44,14 @@ try {
 } catch (err) {
   if (!(err instanceof EventHubBenchSkipped)) throw err;
   console.log(`event hub worker — skipped: ${err.message}`);
+}
+
+const pubsubSkip = pubsubBenchSkipReason();
+if (pubsubSkip) console.log(`pubsub worker — skipped: ${pubsubSkip}`);
+else {
+  const r = await runPubSubBench({ rounds: quick ? 2 : 5, messages: quick ? 2_000 : 5_000 });
+  for (const line of reportPubSub(r, webhookResult.deliveriesPerSecond.worker)) console.log(line);
+  console.log(`  → ${savePubSub(r)}`);
 }
 
 const collectResult = await runCollectBench({

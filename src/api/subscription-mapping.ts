@@ -7,6 +7,8 @@
 
 import { createHash } from "node:crypto";
 import { EventHubSettingsError, resolveEventHubTarget } from "../delivery/eventhub-settings.ts";
+
+import { parseServiceAccountKey } from "../delivery/pubsub-credentials.ts";
 import {
   CHANNELS,
   type Channel,
@@ -218,6 +220,17 @@ export function toSubscriptionSpec(
     }
     case "pubsub": {
       const credentials = ref(PUBSUB_CREDENTIALS_SECRET_KEY, body.credentials_json);
+      if (typeof body.credentials_json === "string") {
+        try {
+          parseServiceAccountKey(body.credentials_json);
+        } catch (err) {
+          problems.push({
+            field: "credentials_json",
+            kind: "Invalid",
+            reason: (err as Error).message,
+          });
+        }
+      }
       spec = forValidation = {
         ...common,
         pubsub: {

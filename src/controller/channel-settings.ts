@@ -3,6 +3,7 @@
 // once and stored as Secret `<subscription>-signing`, so that restarts keep signing with the same key.
 
 import { EventHubSettingsError, resolveEventHubTarget } from "../delivery/eventhub-settings.ts";
+import { parseServiceAccountKey } from "../delivery/pubsub-credentials.ts";
 import { decodeSigningSecret } from "../delivery/signing.ts";
 import type { ResourceSource } from "../resources/source.ts";
 import type { EventHubConfig, SecretData, SecretKeyRef, Subscription } from "../resources/types.ts";
@@ -10,7 +11,7 @@ import { type ConditionInput, falseCondition } from "./conditions.ts";
 import { GENERATED_SIGNING_SECRET_KEY, generatedSigningSecretName } from "./defaults.ts";
 import { ConditionType, Reason } from "./reasons.ts";
 import type { ResolvedChannel } from "./record-builders.ts";
-import type { EventHubRecord, WebhookRecord } from "./records.ts";
+import type { EventHubRecord, PubSubRecord, WebhookRecord } from "./records.ts";
 import { generateSigningSecret, signingSecretsFor } from "./signing-secret.ts";
 
 export type ChannelResolution =
@@ -160,14 +161,28 @@ export async function resolveChannel(
     const credentials = p.credentialsSecretRef
       ? await secrets.key(p.credentialsSecretRef, "spec.pubsub.credentialsSecretRef")
       : undefined;
-    channel = {
-      pubsub: compact({
-        projectId: p.projectId,
-        topic: p.topic,
-        orderingKeyField: p.orderingKeyField,
-        credentials,
-      }),
+    if (credentials !== undefined) {
+      try {
+        parseServiceAccountKey(credentials);
+      } catch (err) {
+        const ref = p.credentialsSecretRef!;
+        return {
+          ok: false,
+          condition: falseCondition(
+            ConditionType.DeliveryReady,
+            Reason.InvalidSecret,
+            `the Pub/Sub credentials (Secret ${ref.name}, key ${ref.key}) are unusable: ${(err as Error).message}`,
+          ),
+        };
+      }
+    }
+    const pubsub: PubSubRecord = {
+      projectId: p.projectId,
+      topic: p.topic,
+      ...(p.orderingKeyField !== undefined ? { orderingKeyField: p.orderingKeyField } : {}),
+      ...(credentials !== undefined ? { credentials } : {}),
     };
+    channel = { pubsub };
   }
 
   if (secrets.missing.length > 0) {

@@ -16,6 +16,7 @@ import {
   DELIVERY_DEFAULTS,
   type DeliveryRecord,
   type EventHubRecord,
+  type PubSubRecord,
   type SchemaRecord,
   type SegmentRecord,
   type SubscriptionRecord,
@@ -74,7 +75,7 @@ export interface ResolvedChannel {
   readonly webhook?: WebhookRecord;
   readonly kinesis?: Readonly<Record<string, unknown>>;
   readonly eventHub?: EventHubRecord;
-  readonly pubsub?: Readonly<Record<string, unknown>>;
+  readonly pubsub?: PubSubRecord;
 }
 
 export function buildSubscriptionRecord(input: {

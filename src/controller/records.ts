@@ -53,6 +53,17 @@ export interface EventHubRecord {
   readonly partitionKeyField?: string;
 }
 
+/** spec.pubsub with its Secret read (channel-settings.ts). */
+export interface PubSubRecord {
+  readonly projectId: string;
+  /** A topic id in projectId, or a full name "projects/<project>/topics/<id>". */
+  readonly topic: string;
+  /** Profile field whose value is the ordering key; the user's identity when unset or absent. */
+  readonly orderingKeyField?: string;
+  /** A service-account key (JSON) from the Secret; Application Default Credentials without it. */
+  readonly credentials?: string;
+}
+
 export interface SubscriptionRecord {
   readonly id: string;
   readonly namespace: string;
@@ -70,7 +81,7 @@ export interface SubscriptionRecord {
   /** Channel settings of the stream channels, resolved (credentials included). */
   readonly kinesis?: Readonly<Record<string, unknown>>;
   readonly eventHub?: EventHubRecord;
-  readonly pubsub?: Readonly<Record<string, unknown>>;
+  readonly pubsub?: PubSubRecord;
 }
 
 /** Defaults for a subscription's delivery settings (DESIGN.md's example values). */

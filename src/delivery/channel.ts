@@ -11,7 +11,11 @@ import type { DeliveryEnvelope } from "./envelope.ts";
  * their entries and exits queued (within the deliveries stream's retention), but reported as not
  * deliverable.
  */
-export const AVAILABLE_CHANNELS: ReadonlySet<Channel> = new Set<Channel>(["webhook", "eventhub"]);
+export const AVAILABLE_CHANNELS: ReadonlySet<Channel> = new Set<Channel>([
+  "webhook",
+  "eventhub",
+  "pubsub",
+]);
 
 export interface DeliveryItem {
   readonly envelope: DeliveryEnvelope;

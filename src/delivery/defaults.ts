@@ -93,3 +93,28 @@ export const EVENTHUB_DEFAULTS = {
    */
   maxBatch: 8,
 } as const;
+
+/** The Pub/Sub channel (pubsub.ts). Service limits: cloud.google.com/pubsub/quotas#resource_limits. */
+export const PUBSUB_DEFAULTS = {
+  /**
+   * Items per `deliver` call. The client publishes each ordering key's messages as its own request, so
+   * this only bounds how many publishes one call starts.
+   */
+  maxBatch: 100,
+  /**
+   * How long the client gathers messages of one ordering key before publishing them. 0: right after
+   * the current `deliver` call has handed over its items (a user has only one message in flight).
+   */
+  batchDelayMs: 0,
+  /**
+   * Longest wait of a client's gRPC channel between reconnection attempts (gRPC's default, 120 s,
+   * would keep failing every delivery for minutes after the network is back).
+   */
+  maxReconnectBackoffMs: 10 * SECOND_MS,
+  /** Service limit: the data of one message (the request limit, 10 MB, also covers attributes). */
+  maxMessageBytes: 10_000_000,
+  /** Service limit: an attribute value. */
+  maxAttributeValueBytes: 1_024,
+  /** Service limit: an ordering key. A longer identity is replaced by its SHA-256 (see pubsub-message.ts). */
+  maxOrderingKeyBytes: 1_024,
+} as const;

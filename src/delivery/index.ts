@@ -13,6 +13,7 @@ export {
   CONSUME_DEFAULTS,
   CONSUMER_DEFAULTS,
   LEASE_DEFAULTS,
+  PUBSUB_DEFAULTS,
   WEBHOOK_DEFAULTS,
   WORKER_DEFAULTS,
 } from "./defaults.ts";
@@ -25,6 +26,8 @@ export {
 } from "./errors.ts";
 export type { DeliveryLog, DeliveryObserver, LogLevel } from "./lane.ts";
 export { deliveryLeaseKey } from "./lease.ts";
+export { createPubSubChannel, type PubSubChannelOptions } from "./pubsub.ts";
+export { PUBSUB_ATTRIBUTE } from "./pubsub-message.ts";
 export {
   createDeliveryChannel,
   type DeliveryRun,

@@ -10,6 +10,7 @@ import { AVAILABLE_CHANNELS, type DeliveryChannel } from "./channel.ts";
 import { DeliveryWorkerError, describeError } from "./errors.ts";
 import { createEventHubChannel, type EventHubChannelOptions } from "./eventhub.ts";
 import type { DeliveryLog } from "./lane.ts";
+import { createPubSubChannel, type PubSubChannelOptions } from "./pubsub.ts";
 import { createWebhookChannel, type WebhookChannelOptions } from "./webhook.ts";
 import { DeliveryWorker, type DeliveryWorkerOptions } from "./worker.ts";
 
@@ -24,6 +25,8 @@ export interface DeliveryRunOptions {
   readonly webhook?: WebhookChannelOptions;
   /** Event Hubs channel settings (throttling wait, idle producer close). */
   readonly eventhub?: EventHubChannelOptions;
+  /** Pub/Sub channel settings: an API endpoint for every subscription (an emulator). */
+  readonly pubsub?: PubSubChannelOptions;
   /** Worker tuning: stop bound, backfill budget and pace, observer… */
   readonly worker?: Omit<DeliveryWorkerOptions, "nc" | "registry" | "status" | "channel" | "log">;
   /** Default: JSON lines on stderr for info and above. */
@@ -47,10 +50,12 @@ export function createDeliveryChannel(
   opts: {
     readonly webhook?: WebhookChannelOptions;
     readonly eventhub?: EventHubChannelOptions;
+    readonly pubsub?: PubSubChannelOptions;
   } = {},
 ): DeliveryChannel {
   if (channel === "webhook") return createWebhookChannel(opts.webhook);
   if (channel === "eventhub") return createEventHubChannel(opts.eventhub);
+  if (channel === "pubsub") return createPubSubChannel(opts.pubsub);
   throw new DeliveryWorkerError(
     `channel ${channel} is not available yet (only ${[...AVAILABLE_CHANNELS].join(", ")} are)`,
   );

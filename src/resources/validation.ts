@@ -4,6 +4,7 @@
 
 import { parseStatement, SegmentQLError } from "../segmentql/index.ts";
 import { parseFieldType } from "../segmentql/values.ts";
+import { projectIdProblem, topicProblem } from "./pubsub-names.ts";
 import {
   CHANNELS,
   type Channel,
@@ -195,10 +196,20 @@ export function validateSubscriptionSpec(spec: SubscriptionSpec | undefined): Fi
     }
   }
   if (spec.channel === "pubsub" && spec.pubsub) {
-    if (!nonEmpty(spec.pubsub.projectId))
+    const p = spec.pubsub;
+    if (!nonEmpty(p.projectId))
       add("spec.pubsub.projectId", "Required", "the Google Cloud project is required");
-    if (!nonEmpty(spec.pubsub.topic))
-      add("spec.pubsub.topic", "Required", "the Pub/Sub topic is required");
+    else {
+      const problem = projectIdProblem(p.projectId);
+      if (problem) add("spec.pubsub.projectId", "Invalid", problem);
+    }
+    if (!nonEmpty(p.topic)) add("spec.pubsub.topic", "Required", "the Pub/Sub topic is required");
+    else {
+      const problem = topicProblem(p.topic);
+      if (problem) add("spec.pubsub.topic", "Invalid", problem);
+    }
+    if (p.orderingKeyField !== undefined && !nonEmpty(p.orderingKeyField))
+      add("spec.pubsub.orderingKeyField", "Invalid", "must be a profile field name when given");
     errors.push(
       ...secretKeyRefErrors(spec.pubsub.credentialsSecretRef, "spec.pubsub.credentialsSecretRef"),
     );
