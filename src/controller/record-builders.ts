@@ -15,6 +15,7 @@ import { DEFAULT_EVENTS } from "./defaults.ts";
 import {
   DELIVERY_DEFAULTS,
   type DeliveryRecord,
+  type KinesisRecord,
   type SchemaRecord,
   type SegmentRecord,
   type SubscriptionRecord,
@@ -71,7 +72,7 @@ export function buildDeliveryRecord(settings: DeliverySettings | undefined): Del
 /** A channel's settings with the Secrets they reference read (see channel-settings.ts). */
 export interface ResolvedChannel {
   readonly webhook?: WebhookRecord;
-  readonly kinesis?: Readonly<Record<string, unknown>>;
+  readonly kinesis?: KinesisRecord;
   readonly eventHub?: Readonly<Record<string, unknown>>;
   readonly pubsub?: Readonly<Record<string, unknown>>;
 }

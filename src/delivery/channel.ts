@@ -11,7 +11,7 @@ import type { DeliveryEnvelope } from "./envelope.ts";
  * their entries and exits queued (within the deliveries stream's retention), but reported as not
  * deliverable.
  */
-export const AVAILABLE_CHANNELS: ReadonlySet<Channel> = new Set<Channel>(["webhook"]);
+export const AVAILABLE_CHANNELS: ReadonlySet<Channel> = new Set<Channel>(["webhook", "kinesis"]);
 
 export interface DeliveryItem {
   readonly envelope: DeliveryEnvelope;

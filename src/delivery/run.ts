@@ -6,8 +6,9 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { type BootstrapOptions, bootstrap } from "../nats/bootstrap.ts";
 import { connectNats, type NatsSettings, natsSettingsFromEnv } from "../nats/connection.ts";
 import type { Channel } from "../resources/types.ts";
-import type { DeliveryChannel } from "./channel.ts";
+import { AVAILABLE_CHANNELS, type DeliveryChannel } from "./channel.ts";
 import { DeliveryWorkerError, describeError } from "./errors.ts";
+import { createKinesisChannel, type KinesisChannelOptions } from "./kinesis.ts";
 import type { DeliveryLog } from "./lane.ts";
 import { createWebhookChannel, type WebhookChannelOptions } from "./webhook.ts";
 import { DeliveryWorker, type DeliveryWorkerOptions } from "./worker.ts";
@@ -21,6 +22,8 @@ export interface DeliveryRunOptions {
   readonly bootstrap?: BootstrapOptions;
   /** Webhook channel settings: target policy (`segwatch dev` allows loopback), Segment endpoint. */
   readonly webhook?: WebhookChannelOptions;
+  /** Kinesis channel settings (client timeouts, assume-role session). */
+  readonly kinesis?: KinesisChannelOptions;
   /** Worker tuning: stop bound, backfill budget and pace, observer… */
   readonly worker?: Omit<DeliveryWorkerOptions, "nc" | "registry" | "status" | "channel" | "log">;
   /** Default: JSON lines on stderr for info and above. */
@@ -41,10 +44,16 @@ export interface DeliveryRun {
 /** The channel implementation for a channel name. */
 export function createDeliveryChannel(
   channel: Channel,
-  opts: { readonly webhook?: WebhookChannelOptions } = {},
+  opts: {
+    readonly webhook?: WebhookChannelOptions;
+    readonly kinesis?: KinesisChannelOptions;
+  } = {},
 ): DeliveryChannel {
   if (channel === "webhook") return createWebhookChannel(opts.webhook);
-  throw new DeliveryWorkerError(`channel ${channel} is not available yet (only webhook is)`);
+  if (channel === "kinesis") return createKinesisChannel(opts.kinesis);
+  throw new DeliveryWorkerError(
+    `channel ${channel} is not available yet (only ${[...AVAILABLE_CHANNELS].join(", ")} are)`,
+  );
 }
 
 export async function runDeliveryWorker(opts: DeliveryRunOptions): Promise<DeliveryRun> {

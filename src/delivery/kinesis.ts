@@ -1,0 +1,189 @@
+// The Kinesis channel: a batch of deliveries (one message per user) becomes PutRecords calls within
+// the service's limits, the payload's bytes as each record's data and the subscription's identifier
+// field (else the user's identity) as its partition key. Each message gets the outcome of its own
+// record: a partial failure retries only the records that failed.
+//
+// The AWS SDK is imported on the first delivery (kinesis-clients.ts), not when the channel is made.
+
+import type { KinesisRecord, SubscriptionRecord } from "../controller/records.ts";
+import { AWS_REGION_RE, IAM_ROLE_ARN_RE, isKinesisStream } from "../resources/aws-names.ts";
+import type { ChannelTarget, DeliveryChannel, DeliveryItem, DeliveryOutcome } from "./channel.ts";
+import { KINESIS_DEFAULTS } from "./defaults.ts";
+import { ChannelConfigError } from "./errors.ts";
+import type { KinesisClients, KinesisPutter } from "./kinesis-clients.ts";
+import { batchOutcomes, kinesisErrorOutcome, putRecordsOutcomes } from "./kinesis-outcome.ts";
+import { type KinesisLimits, planPutRecords } from "./kinesis-records.ts";
+
+export interface KinesisChannelOptions {
+  /** TCP (and TLS) connect bound, separate from the subscription's per-request timeout. */
+  readonly connectTimeoutMs?: number;
+  /** A client unused for this long is closed. */
+  readonly clientIdleMs?: number;
+  /** The session name of assume-role calls. */
+  readonly roleSessionName?: string;
+  readonly assumeRoleDurationSeconds?: number;
+  /** The service limits (tests lower them to exercise batching). */
+  readonly limits?: Partial<KinesisLimits>;
+}
+
+const WHAT = "kinesis PutRecords";
+
+export function createKinesisChannel(opts: KinesisChannelOptions = {}): DeliveryChannel {
+  return new KinesisChannel(opts);
+}
+
+class KinesisChannel implements DeliveryChannel {
+  readonly name = "kinesis" as const;
+  readonly maxBatch = KINESIS_DEFAULTS.maxBatch;
+  readonly #opts: KinesisChannelOptions;
+  readonly #limits: KinesisLimits;
+  #clients: Promise<KinesisClients> | undefined;
+  /** Aborts every request in flight (destroy). */
+  #abort = new AbortController();
+  readonly #inFlight = new Set<Promise<unknown>>();
+  #closed = false;
+
+  constructor(opts: KinesisChannelOptions) {
+    this.#opts = opts;
+    this.#limits = { ...KINESIS_DEFAULTS, ...opts.limits };
+  }
+
+  open(record: SubscriptionRecord): ChannelTarget {
+    return new KinesisTarget(this, checkedSettings(record), record.delivery.timeoutMs);
+  }
+
+  get limits(): KinesisLimits {
+    return this.#limits;
+  }
+
+  /** The SDK side, loaded on first use. */
+  clients(): Promise<KinesisClients> {
+    this.#clients ??= import("./kinesis-clients.ts").then(
+      (m) =>
+        new m.KinesisClients({
+          connectTimeoutMs: this.#opts.connectTimeoutMs ?? KINESIS_DEFAULTS.connectTimeoutMs,
+          idleMs: this.#opts.clientIdleMs ?? KINESIS_DEFAULTS.clientIdleMs,
+          roleSessionName: this.#opts.roleSessionName ?? KINESIS_DEFAULTS.roleSessionName,
+          assumeRoleDurationSeconds:
+            this.#opts.assumeRoleDurationSeconds ?? KINESIS_DEFAULTS.assumeRoleDurationSeconds,
+        }),
+    );
+    // A failed import is tried again on the next delivery.
+    this.#clients.catch(() => {
+      this.#clients = undefined;
+    });
+    return this.#clients;
+  }
+
+  /** A signal that fires on destroy() or after `timeoutMs`. */
+  signal(timeoutMs: number): AbortSignal {
+    return AbortSignal.any([this.#abort.signal, AbortSignal.timeout(timeoutMs)]);
+  }
+
+  /** Runs a request unless the channel is closed, so that close() can wait for it. */
+  track<T>(request: () => Promise<T>): Promise<T> {
+    // Not a config error: the worker releases whatever is still held when it closes the channel.
+    if (this.#closed) return Promise.reject(new Error("the kinesis channel is closed"));
+    const p = request();
+    this.#inFlight.add(p);
+    void p.finally(() => this.#inFlight.delete(p)).catch(() => {});
+    return p;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.allSettled([...this.#inFlight]);
+    await this.#shutdown();
+  }
+
+  async destroy(): Promise<void> {
+    this.#closed = true;
+    this.#abort.abort(new Error("the kinesis channel was destroyed"));
+    await Promise.allSettled([...this.#inFlight]);
+    await this.#shutdown();
+  }
+
+  async #shutdown(): Promise<void> {
+    const clients = this.#clients;
+    this.#clients = undefined;
+    if (clients) (await clients.catch(() => undefined))?.close();
+  }
+}
+
+class KinesisTarget implements ChannelTarget {
+  readonly #channel: KinesisChannel;
+  readonly #settings: KinesisRecord;
+  readonly #timeoutMs: number;
+
+  constructor(channel: KinesisChannel, settings: KinesisRecord, timeoutMs: number) {
+    this.#channel = channel;
+    this.#settings = settings;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  async deliver(items: readonly DeliveryItem[]): Promise<DeliveryOutcome[]> {
+    const plan = planPutRecords(
+      items.map((i) => ({ body: i.body, userKey: i.envelope.userKey })),
+      this.#settings.identifierField,
+      this.#channel.limits,
+    );
+    if (plan.calls.length === 0) return batchOutcomes(items.length, plan, []);
+    let putter: KinesisPutter;
+    try {
+      putter = (await this.#channel.clients()).get(this.#settings);
+    } catch (err) {
+      // The SDK could not be loaded: every record's outcome is this error's.
+      const o = kinesisErrorOutcome("kinesis", err);
+      return batchOutcomes(
+        items.length,
+        plan,
+        plan.calls.map((c) => c.map(() => o)),
+      );
+    }
+    // One message per user in a batch: the calls may run side by side without reordering anyone.
+    const perCall = await Promise.all(
+      plan.calls.map(async (call) => {
+        try {
+          const answer = await this.#channel.track(() =>
+            putter.putRecords(this.#settings.stream, call, this.#channel.signal(this.#timeoutMs)),
+          );
+          return putRecordsOutcomes(WHAT, call.length, answer);
+        } catch (err) {
+          const o = kinesisErrorOutcome(WHAT, err);
+          return call.map(() => o);
+        }
+      }),
+    );
+    return batchOutcomes(items.length, plan, perCall);
+  }
+}
+
+/** The record's Kinesis settings, or a ChannelConfigError naming what is unusable. */
+function checkedSettings(record: SubscriptionRecord): KinesisRecord {
+  const k = record.kinesis;
+  const fail = (message: string): never => {
+    throw new ChannelConfigError(record.id, message);
+  };
+  if (!k) return fail("no kinesis settings");
+  if (typeof k.region !== "string" || !AWS_REGION_RE.test(k.region))
+    fail(`kinesis region ${JSON.stringify(k.region)} is not an AWS region like us-east-1`);
+  if (typeof k.stream !== "string" || !isKinesisStream(k.stream))
+    fail(`kinesis stream ${JSON.stringify(k.stream)} is neither a stream name nor a stream ARN`);
+  if (k.roleArn !== undefined && !IAM_ROLE_ARN_RE.test(k.roleArn))
+    fail(`kinesis roleArn ${JSON.stringify(k.roleArn)} is not an IAM role ARN`);
+  if (k.endpoint !== undefined && !isHttpUrl(k.endpoint))
+    fail(`kinesis endpoint ${JSON.stringify(k.endpoint)} is not an http(s) URL`);
+  const c = k.credentials;
+  if (c !== undefined && (!c.accessKeyId || !c.secretAccessKey))
+    fail("kinesis credentials need an access key id and a secret access key");
+  return k;
+}
+
+function isHttpUrl(raw: string): boolean {
+  try {
+    const u = new URL(raw);
+    return u.protocol === "http:" || u.protocol === "https:";
+  } catch {
+    return false;
+  }
+}
