@@ -88,6 +88,11 @@ export const KINESIS_DEFAULTS = {
    * subscription's maxInFlight anyway; this is the most one PutRecords call could carry.
    */
   maxBatch: 500,
+  /**
+   * PutRecords calls in flight per subscription. Records handed over while they are out wait and go
+   * together in the next call: batches grow with the load instead of one call per message.
+   */
+  callsInFlight: 2,
   /** The role session name of assume-role calls (shows in the role's CloudTrail entries). */
   roleSessionName: "segwatch-delivery",
   /** How long assumed-role credentials last; the client refreshes them 5 minutes before expiry. */

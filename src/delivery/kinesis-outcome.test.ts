@@ -1,13 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { ChannelConfigError } from "./errors.ts";
 import {
-  batchOutcomes,
   describeSdkError,
   kinesisErrorOutcome,
   putRecordsOutcomes,
   recordErrorOutcome,
 } from "./kinesis-outcome.ts";
-import { planPutRecords } from "./kinesis-records.ts";
 import { SUCCESS } from "./outcome.ts";
 
 /** An error shaped like the SDK's service exceptions. */
@@ -139,32 +137,5 @@ describe("kinesisErrorOutcome", () => {
       kind: "permanent",
       error: "k: AccessDeniedException",
     });
-  });
-});
-
-describe("batchOutcomes", () => {
-  it("puts each record's outcome back at its message's place, rejected ones permanent", () => {
-    const body = (n: number) => new Uint8Array(n);
-    const plan = planPutRecords(
-      [
-        { body: body(10), userKey: "a" },
-        { body: body(2 * 1024 * 1024), userKey: "b" },
-        { body: body(10), userKey: "c" },
-        { body: body(10), userKey: "d" },
-      ],
-      undefined,
-      {
-        maxRecordsPerCall: 2,
-        maxBytesPerCall: 1_000,
-        maxRecordBytes: 1024 * 1024,
-        maxPartitionKeyLength: 256,
-      },
-    );
-    expect(plan.calls.map((c) => c.map((e) => e.index))).toEqual([[0, 2], [3]]);
-    const first = putRecordsOutcomes("k", 2, PARTIAL.Records.slice(0, 2));
-    const out = batchOutcomes(4, plan, [first, []]);
-    expect(out.map((o) => o.kind)).toEqual(["success", "permanent", "retry", "retry"]);
-    expect(out[1]).toMatchObject({ error: expect.stringContaining("exceeds the Kinesis limit") });
-    expect(out[3]).toEqual({ kind: "retry", error: "kinesis: no answer for this record" });
   });
 });

@@ -14,7 +14,6 @@
 
 import type { DeliveryOutcome } from "./channel.ts";
 import { ChannelConfigError, describeError, findCause } from "./errors.ts";
-import type { PutRecordsPlan } from "./kinesis-records.ts";
 import { permanent, retry, SUCCESS } from "./outcome.ts";
 
 /** Error names (SDK exception names, per-record ErrorCodes) that go away by themselves. */
@@ -152,24 +151,4 @@ export function describeSdkError(err: unknown): string {
   const described = parts.join(": ");
   // A wrapper (assume-role failure) keeps its own context in front.
   return err !== sdk && err instanceof Error ? `${err.message} (${described})` : described;
-}
-
-/**
- * The outcome of every message of a batch: rejected ones permanent, the others their record's outcome
- * in the call that carried it (`perCall[i]` answers `plan.calls[i]`, record by record).
- */
-export function batchOutcomes(
-  size: number,
-  plan: PutRecordsPlan,
-  perCall: readonly (readonly DeliveryOutcome[])[],
-): DeliveryOutcome[] {
-  const out = new Array<DeliveryOutcome>(size);
-  for (const r of plan.rejected) out[r.index] = permanent(`kinesis: ${r.error}`);
-  for (const [c, call] of plan.calls.entries()) {
-    for (const [i, e] of call.entries()) {
-      out[e.index] = perCall[c]?.[i] ?? retry("kinesis: no answer for this record");
-    }
-  }
-  for (let i = 0; i < size; i++) out[i] ??= retry("kinesis: message not sent");
-  return out;
 }

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { KINESIS_DEFAULTS } from "./defaults.ts";
-import { identifierValue, partitionKeyFor, planPutRecords } from "./kinesis-records.ts";
+import {
+  identifierValue,
+  partitionKeyFor,
+  recordFor,
+  recordsForOneCall,
+} from "./kinesis-records.ts";
 
 const enc = (o: unknown) => new TextEncoder().encode(JSON.stringify(o));
 const payload = (data: Record<string, unknown>) =>
@@ -38,61 +43,42 @@ describe("partitionKeyFor", () => {
   });
 });
 
-describe("planPutRecords", () => {
-  const item = (bytes: number, userKey = "u") => ({ body: new Uint8Array(bytes), userKey });
-
-  it("puts a batch in one call, in order, counting data and key bytes", () => {
-    const plan = planPutRecords([item(10, "a"), item(20, "bb")], undefined);
-    expect(plan.rejected).toEqual([]);
-    expect(plan.calls).toHaveLength(1);
-    expect(plan.calls[0]!.map((e) => [e.index, e.partitionKey, e.bytes])).toEqual([
-      [0, "a", 11],
-      [1, "bb", 22],
-    ]);
+describe("recordFor", () => {
+  it("counts data and key bytes", () => {
+    expect(recordFor(new Uint8Array(10), "ab", undefined)).toEqual({
+      ok: true,
+      record: { partitionKey: "ab", data: new Uint8Array(10), bytes: 12 },
+    });
+    // Multi-byte keys count in UTF-8 bytes.
+    expect(recordFor(new Uint8Array(1), "é", undefined)).toMatchObject({ record: { bytes: 3 } });
   });
 
-  it("starts a new call at the records limit and at the bytes limit", () => {
-    const limits = { ...KINESIS_DEFAULTS, maxRecordsPerCall: 2, maxBytesPerCall: 100 };
-    const byCount = planPutRecords(
-      [item(1), item(1), item(1), item(1), item(1)],
-      undefined,
-      limits,
-    );
-    expect(byCount.calls.map((c) => c.map((e) => e.index))).toEqual([[0, 1], [2, 3], [4]]);
-    // 50 + 1 key byte each: two fit in 100 bytes only if they add up to at most 100.
-    const byBytes = planPutRecords([item(49), item(49), item(50), item(48)], undefined, limits);
-    expect(byBytes.calls.map((c) => c.map((e) => e.index))).toEqual([
-      [0, 1],
-      [2, 3],
-    ]);
+  it("refuses a record over 1 MiB with its key", () => {
+    const max = 1024 * 1024;
+    expect(recordFor(new Uint8Array(max - 1), "a", undefined).ok).toBe(true);
+    expect(recordFor(new Uint8Array(max - 1), "ab", undefined)).toEqual({
+      ok: false,
+      error: `record of ${max + 1} bytes (payload and partition key) exceeds the Kinesis limit of ${max} bytes`,
+    });
+  });
+});
+
+describe("recordsForOneCall", () => {
+  it("takes as many as fit the records and bytes limits, at least one", () => {
+    const limits = { maxRecordsPerCall: 2, maxBytesPerCall: 100 };
+    expect(recordsForOneCall([1, 1, 1], limits)).toBe(2);
+    expect(recordsForOneCall([50, 50, 1], limits)).toBe(2);
+    expect(recordsForOneCall([50, 51], limits)).toBe(1);
+    expect(recordsForOneCall([101, 1], limits)).toBe(1);
+    expect(recordsForOneCall([], limits)).toBe(0);
   });
 
   it("holds the service's own limits: 500 records and 5 MiB per call", () => {
-    const many = planPutRecords(
-      Array.from({ length: 1001 }, (_, i) => item(10, `u${i}`)),
-      undefined,
-    );
-    expect(many.calls.map((c) => c.length)).toEqual([500, 500, 1]);
-    const big = planPutRecords(
-      Array.from({ length: 12 }, (_, i) => item(1_000_000, `u${i}`)),
-      undefined,
-    );
-    for (const call of big.calls) {
-      expect(call.reduce((n, e) => n + e.bytes, 0)).toBeLessThanOrEqual(5 * 1024 * 1024);
-    }
-    expect(big.calls.map((c) => c.length)).toEqual([5, 5, 2]);
-  });
-
-  it("rejects a record over 1 MiB with its key, and carries on with the rest", () => {
-    const max = 1024 * 1024;
-    const plan = planPutRecords(
-      [item(10, "a"), item(max, "b"), item(max - 1, "c"), item(max - 1, "cc")],
-      undefined,
-    );
-    expect(plan.rejected).toEqual([
-      { index: 1, error: expect.stringContaining(`${max + 1} bytes`) },
-      { index: 3, error: expect.stringContaining("exceeds the Kinesis limit of 1048576 bytes") },
-    ]);
-    expect(plan.calls.flat().map((e) => e.index)).toEqual([0, 2]);
+    expect(recordsForOneCall(new Array(1001).fill(10))).toBe(500);
+    const n = recordsForOneCall(new Array(12).fill(1_000_000));
+    expect(n).toBe(5);
+    expect(n * 1_000_000).toBeLessThanOrEqual(KINESIS_DEFAULTS.maxBytesPerCall);
+    expect(recordsForOneCall(new Array(3).fill(KINESIS_DEFAULTS.maxRecordBytes))).toBe(3);
+    expect(recordsForOneCall(new Array(6).fill(KINESIS_DEFAULTS.maxRecordBytes))).toBe(5);
   });
 });

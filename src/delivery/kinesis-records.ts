@@ -1,6 +1,6 @@
-// What a batch of deliveries becomes on Kinesis: one record per message (the payload's bytes as the
-// evaluator published them, and a partition key), grouped into PutRecords calls within the service's
-// limits. Pure.
+// What a delivery becomes on Kinesis: one record per message (the payload's bytes as the evaluator
+// published them, and a partition key), and how many records one PutRecords call carries within the
+// service's limits. Pure.
 //
 // The partition key is the subscription's identifier field from the payload's `data` when it holds a
 // string or number, else the user's identity: either way the same user always maps to the same key,
@@ -17,27 +17,18 @@ export interface KinesisLimits {
 }
 
 /** One message as a Kinesis record. */
+/** One message as a Kinesis record. */
 export interface KinesisEntry {
-  /** The message's position in the batch handed to `deliver`. */
-  readonly index: number;
   readonly partitionKey: string;
   readonly data: Uint8Array;
   /** What counts against the limits: data and partition key (UTF-8) together. */
   readonly bytes: number;
 }
 
-export interface PutRecordsPlan {
-  /** Each inner list is one PutRecords call, in batch order. */
-  readonly calls: readonly (readonly KinesisEntry[])[];
-  /** Messages no call can carry (over the per-record limit), with why. */
-  readonly rejected: readonly { readonly index: number; readonly error: string }[];
-}
-
-export interface PlanInput {
-  readonly body: Uint8Array;
-  /** The user's identity (the envelope's user key). */
-  readonly userKey: string;
-}
+export type RecordResult =
+  | { readonly ok: true; readonly record: KinesisEntry }
+  /** Over the per-record limit: no call can carry it. */
+  | { readonly ok: false; readonly error: string };
 
 /**
  * The partition key of one message. A key longer than Kinesis allows becomes a digest of itself:
@@ -80,47 +71,46 @@ export function identifierValue(body: Uint8Array, field: string): string | undef
   return undefined;
 }
 
-/**
- * Turns a batch into PutRecords calls: in batch order, a new call whenever the next record would pass
- * the records or bytes limit of the current one. A record over the per-record limit is rejected.
- */
-export function planPutRecords(
-  items: readonly PlanInput[],
+/** A message's record, or why Kinesis cannot take it. */
+export function recordFor(
+  body: Uint8Array,
+  userKey: string,
   identifierField: string | undefined,
   limits: KinesisLimits = KINESIS_DEFAULTS,
-): PutRecordsPlan {
-  const calls: KinesisEntry[][] = [];
-  const rejected: { index: number; error: string }[] = [];
-  let current: KinesisEntry[] = [];
-  let currentBytes = 0;
-  for (const [index, item] of items.entries()) {
-    const partitionKey = partitionKeyFor(
-      item.body,
-      identifierField,
-      item.userKey,
-      limits.maxPartitionKeyLength,
-    );
-    const bytes = item.body.byteLength + Buffer.byteLength(partitionKey, "utf8");
-    if (bytes > limits.maxRecordBytes) {
-      rejected.push({
-        index,
-        error: `record of ${bytes} bytes (payload and partition key) exceeds the Kinesis limit of ${limits.maxRecordBytes} bytes`,
-      });
-      continue;
-    }
-    if (
-      current.length > 0 &&
-      (current.length >= limits.maxRecordsPerCall || currentBytes + bytes > limits.maxBytesPerCall)
-    ) {
-      calls.push(current);
-      current = [];
-      currentBytes = 0;
-    }
-    current.push({ index, partitionKey, data: item.body, bytes });
-    currentBytes += bytes;
+): RecordResult {
+  const partitionKey = partitionKeyFor(
+    body,
+    identifierField,
+    userKey,
+    limits.maxPartitionKeyLength,
+  );
+  const bytes = body.byteLength + Buffer.byteLength(partitionKey, "utf8");
+  if (bytes > limits.maxRecordBytes) {
+    return {
+      ok: false,
+      error: `record of ${bytes} bytes (payload and partition key) exceeds the Kinesis limit of ${limits.maxRecordBytes} bytes`,
+    };
   }
-  if (current.length > 0) calls.push(current);
-  return { calls, rejected };
+  return { ok: true, record: { partitionKey, data: body, bytes } };
+}
+
+/**
+ * How many records from the head of `sizes` (their bytes) one PutRecords call carries: as many as fit
+ * the records and bytes limits, and at least one.
+ */
+export function recordsForOneCall(
+  sizes: readonly number[],
+  limits: Pick<KinesisLimits, "maxRecordsPerCall" | "maxBytesPerCall"> = KINESIS_DEFAULTS,
+): number {
+  let n = 0;
+  let bytes = 0;
+  while (n < sizes.length && n < limits.maxRecordsPerCall) {
+    const next = sizes[n]!;
+    if (n > 0 && bytes + next > limits.maxBytesPerCall) break;
+    bytes += next;
+    n++;
+  }
+  return n;
 }
 
 /** At most `max` Unicode code points (Kinesis counts characters, not UTF-16 units). */

@@ -1,7 +1,8 @@
-// The Kinesis channel: a batch of deliveries (one message per user) becomes PutRecords calls within
-// the service's limits, the payload's bytes as each record's data and the subscription's identifier
-// field (else the user's identity) as its partition key. Each message gets the outcome of its own
-// record: a partial failure retries only the records that failed.
+// The Kinesis channel: each delivery becomes a record — the payload's bytes as its data, the
+// subscription's identifier field (else the user's identity) as its partition key — and the records of
+// a subscription go out in PutRecords calls within the service's limits, a few calls in flight at a
+// time (kinesis-queue.ts). Each message gets the outcome of its own record: a partial failure retries
+// only the records that failed.
 //
 // The AWS SDK is imported on the first delivery (kinesis-clients.ts), not when the channel is made.
 
@@ -10,9 +11,11 @@ import { AWS_REGION_RE, IAM_ROLE_ARN_RE, isKinesisStream } from "../resources/aw
 import type { ChannelTarget, DeliveryChannel, DeliveryItem, DeliveryOutcome } from "./channel.ts";
 import { KINESIS_DEFAULTS } from "./defaults.ts";
 import { ChannelConfigError } from "./errors.ts";
-import type { KinesisClients, KinesisPutter } from "./kinesis-clients.ts";
-import { batchOutcomes, kinesisErrorOutcome, putRecordsOutcomes } from "./kinesis-outcome.ts";
-import { type KinesisLimits, planPutRecords } from "./kinesis-records.ts";
+import type { KinesisClients } from "./kinesis-clients.ts";
+import { kinesisErrorOutcome, putRecordsOutcomes } from "./kinesis-outcome.ts";
+import { PutRecordsQueue } from "./kinesis-queue.ts";
+import { type KinesisEntry, type KinesisLimits, recordFor } from "./kinesis-records.ts";
+import { permanent, SUCCESS } from "./outcome.ts";
 
 export interface KinesisChannelOptions {
   /** TCP (and TLS) connect bound, separate from the subscription's per-request timeout. */
@@ -22,6 +25,8 @@ export interface KinesisChannelOptions {
   /** The session name of assume-role calls. */
   readonly roleSessionName?: string;
   readonly assumeRoleDurationSeconds?: number;
+  /** PutRecords calls in flight per subscription; records arriving meanwhile share the next call. */
+  readonly callsInFlight?: number;
   /** The service limits (tests lower them to exercise batching). */
   readonly limits?: Partial<KinesisLimits>;
 }
@@ -54,6 +59,10 @@ class KinesisChannel implements DeliveryChannel {
 
   get limits(): KinesisLimits {
     return this.#limits;
+  }
+
+  get callsInFlight(): number {
+    return this.#opts.callsInFlight ?? KINESIS_DEFAULTS.callsInFlight;
   }
 
   /** The SDK side, loaded on first use. */
@@ -114,47 +123,54 @@ class KinesisTarget implements ChannelTarget {
   readonly #channel: KinesisChannel;
   readonly #settings: KinesisRecord;
   readonly #timeoutMs: number;
+  readonly #queue: PutRecordsQueue;
 
   constructor(channel: KinesisChannel, settings: KinesisRecord, timeoutMs: number) {
     this.#channel = channel;
     this.#settings = settings;
     this.#timeoutMs = timeoutMs;
+    this.#queue = new PutRecordsQueue({
+      maxCalls: channel.callsInFlight,
+      limits: channel.limits,
+      send: (records) => this.#send(records),
+    });
   }
 
-  async deliver(items: readonly DeliveryItem[]): Promise<DeliveryOutcome[]> {
-    const plan = planPutRecords(
-      items.map((i) => ({ body: i.body, userKey: i.envelope.userKey })),
-      this.#settings.identifierField,
-      this.#channel.limits,
-    );
-    if (plan.calls.length === 0) return batchOutcomes(items.length, plan, []);
-    let putter: KinesisPutter;
-    try {
-      putter = (await this.#channel.clients()).get(this.#settings);
-    } catch (err) {
-      // The SDK could not be loaded: every record's outcome is this error's.
-      const o = kinesisErrorOutcome("kinesis", err);
-      return batchOutcomes(
-        items.length,
-        plan,
-        plan.calls.map((c) => c.map(() => o)),
+  deliver(items: readonly DeliveryItem[]): Promise<DeliveryOutcome[]> {
+    const outcomes: (DeliveryOutcome | Promise<DeliveryOutcome>)[] = [];
+    const records: KinesisEntry[] = [];
+    const slots: number[] = [];
+    for (const item of items) {
+      const r = recordFor(
+        item.body,
+        item.envelope.userKey,
+        this.#settings.identifierField,
+        this.#channel.limits,
       );
+      if (r.ok) {
+        slots.push(outcomes.length);
+        records.push(r.record);
+        outcomes.push(SUCCESS); // replaced below
+      } else {
+        outcomes.push(permanent(`kinesis: ${r.error}`));
+      }
     }
-    // One message per user in a batch: the calls may run side by side without reordering anyone.
-    const perCall = await Promise.all(
-      plan.calls.map(async (call) => {
-        try {
-          const answer = await this.#channel.track(() =>
-            putter.putRecords(this.#settings.stream, call, this.#channel.signal(this.#timeoutMs)),
-          );
-          return putRecordsOutcomes(WHAT, call.length, answer);
-        } catch (err) {
-          const o = kinesisErrorOutcome(WHAT, err);
-          return call.map(() => o);
-        }
-      }),
-    );
-    return batchOutcomes(items.length, plan, perCall);
+    for (const [i, p] of this.#queue.add(records).entries()) outcomes[slots[i]!] = p;
+    return Promise.all(outcomes);
+  }
+
+  /** One PutRecords call: one outcome per record. */
+  async #send(records: readonly KinesisEntry[]): Promise<DeliveryOutcome[]> {
+    try {
+      const putter = (await this.#channel.clients()).get(this.#settings);
+      const answer = await this.#channel.track(() =>
+        putter.putRecords(this.#settings.stream, records, this.#channel.signal(this.#timeoutMs)),
+      );
+      return putRecordsOutcomes(WHAT, records.length, answer);
+    } catch (err) {
+      const o = kinesisErrorOutcome(WHAT, err);
+      return records.map(() => o);
+    }
   }
 }
 
