@@ -5,6 +5,7 @@ import { reportCollect, runCollectBench, saveCollect } from "./collect.ts";
 import { reportEndToEnd, runEndToEndBench, saveEndToEnd } from "./end-to-end.ts";
 import { reportEvaluator, runEvaluatorBench, saveEvaluator } from "./evaluator.ts";
 import { reportFieldIndex, runFieldIndexBench, saveFieldIndex } from "./field-index.ts";
+import { reportKinesis, runKinesisBench, saveKinesis } from "./kinesis.ts";
 import { reportSegmentEval, runSegmentEvalBench, saveSegmentEval } from "./segment-eval.ts";
 import { reportWebhook, runWebhookBench, saveWebhook } from "./webhook.ts";
 
@@ -25,6 +26,16 @@ const webhookResult = await runWebhookBench({
 });
 for (const line of reportWebhook(webhookResult)) console.log(line);
 console.log(`  → ${saveWebhook(webhookResult)}`);
+
+// Skipped with a line saying why when the moto server is not installed or does not start.
+const kinesisResult = await runKinesisBench({
+  rounds: quick ? 3 : 5,
+  messages: quick ? 2_000 : 5_000,
+});
+for (const line of reportKinesis(kinesisResult, webhookResult.deliveriesPerSecond.worker))
+  console.log(line);
+const kinesisSaved = saveKinesis(kinesisResult);
+if (kinesisSaved) console.log(`  → ${kinesisSaved}`);
 
 const collectResult = await runCollectBench({
   rounds: quick ? 2 : 5,

@@ -99,6 +99,8 @@ export const KINESIS_DEFAULTS = {
   assumeRoleDurationSeconds: 3600,
   /** TCP (and TLS) connect bound, separate from the subscription's per-request timeout. */
   connectTimeoutMs: 10 * SECOND_MS,
+  /** Bound on one STS assume-role call (credentials are fetched before the PutRecords request). */
+  stsRequestTimeoutMs: 10 * SECOND_MS,
   /** A client (sockets, cached credentials) unused for this long is closed. */
   clientIdleMs: 10 * 60 * SECOND_MS,
 } as const;

@@ -16,6 +16,7 @@ describe("KinesisClients", () => {
       idleMs: 60_000,
       roleSessionName: "t",
       assumeRoleDurationSeconds: 900,
+      stsRequestTimeoutMs: 1_000,
       now: () => now,
     });
     try {

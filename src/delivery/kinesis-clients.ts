@@ -22,6 +22,8 @@ export interface KinesisClientsOptions {
   readonly idleMs: number;
   readonly roleSessionName: string;
   readonly assumeRoleDurationSeconds: number;
+  /** Bound on one STS call (assume-role). */
+  readonly stsRequestTimeoutMs: number;
   readonly now?: () => number;
 }
 
@@ -47,6 +49,8 @@ export interface KinesisPutter {
 
 interface Entry {
   readonly client: KinesisClient;
+  /** The STS client's connections, when a role is assumed. */
+  readonly stsHandler: NodeHttpHandler | undefined;
   readonly putter: KinesisPutter;
   lastUsed: number;
   inFlight: number;
@@ -83,14 +87,14 @@ export class KinesisClients {
 
   /** Closes every client (their sockets; requests in flight fail). */
   close(): void {
-    for (const e of this.#entries.values()) e.client.destroy();
+    for (const e of this.#entries.values()) destroyEntry(e);
     this.#entries.clear();
   }
 
   #sweep(now: number): void {
     for (const [key, e] of this.#entries) {
       if (e.inFlight === 0 && now - e.lastUsed > this.#opts.idleMs) {
-        e.client.destroy();
+        destroyEntry(e);
         this.#entries.delete(key);
       }
     }
@@ -109,11 +113,19 @@ export class KinesisClients {
       maxAttempts: 1,
       ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
     };
-    const credentials = credentialsFor(settings, this.#opts);
+    const stsHandler = settings.roleArn
+      ? new NodeHttpHandler({
+          connectionTimeout: this.#opts.connectTimeoutMs,
+          // The subscription's timeout bounds the PutRecords request, not this call it waits for.
+          requestTimeout: this.#opts.stsRequestTimeoutMs,
+        })
+      : undefined;
+    const credentials = credentialsFor(settings, this.#opts, stsHandler);
     if (credentials) config.credentials = credentials;
     const client = new KinesisClient(config);
     const entry: Entry = {
       client,
+      stsHandler,
       lastUsed: this.#now(),
       inFlight: 0,
       putter: {
@@ -146,6 +158,7 @@ export class KinesisClients {
 function credentialsFor(
   settings: KinesisRecord,
   opts: KinesisClientsOptions,
+  stsHandler: NodeHttpHandler | undefined,
 ): KinesisClientConfig["credentials"] {
   const base = settings.credentials;
   if (!settings.roleArn) return base;
@@ -162,6 +175,7 @@ function credentialsFor(
     clientConfig: {
       region: settings.region,
       ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+      ...(stsHandler ? { requestHandler: stsHandler } : {}),
     },
   });
   const provider: typeof assume = async (props) => {
@@ -172,6 +186,11 @@ function credentialsFor(
     }
   };
   return provider;
+}
+
+function destroyEntry(e: Entry): void {
+  e.client.destroy();
+  e.stsHandler?.destroy();
 }
 
 /** What makes two subscriptions' clients interchangeable. Secrets enter only as a digest. */

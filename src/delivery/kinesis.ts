@@ -44,7 +44,7 @@ class KinesisChannel implements DeliveryChannel {
   readonly #limits: KinesisLimits;
   #clients: Promise<KinesisClients> | undefined;
   /** Aborts every request in flight (destroy). */
-  #abort = new AbortController();
+  readonly #abort = new AbortController();
   readonly #inFlight = new Set<Promise<unknown>>();
   #closed = false;
 
@@ -75,6 +75,7 @@ class KinesisChannel implements DeliveryChannel {
           roleSessionName: this.#opts.roleSessionName ?? KINESIS_DEFAULTS.roleSessionName,
           assumeRoleDurationSeconds:
             this.#opts.assumeRoleDurationSeconds ?? KINESIS_DEFAULTS.assumeRoleDurationSeconds,
+          stsRequestTimeoutMs: KINESIS_DEFAULTS.stsRequestTimeoutMs,
         }),
     );
     // A failed import is tried again on the next delivery.
@@ -162,10 +163,14 @@ class KinesisTarget implements ChannelTarget {
   /** One PutRecords call: one outcome per record. */
   async #send(records: readonly KinesisEntry[]): Promise<DeliveryOutcome[]> {
     try {
-      const putter = (await this.#channel.clients()).get(this.#settings);
-      const answer = await this.#channel.track(() =>
-        putter.putRecords(this.#settings.stream, records, this.#channel.signal(this.#timeoutMs)),
-      );
+      const answer = await this.#channel.track(async () => {
+        const putter = (await this.#channel.clients()).get(this.#settings);
+        return putter.putRecords(
+          this.#settings.stream,
+          records,
+          this.#channel.signal(this.#timeoutMs),
+        );
+      });
       return putRecordsOutcomes(WHAT, records.length, answer);
     } catch (err) {
       const o = kinesisErrorOutcome(WHAT, err);
