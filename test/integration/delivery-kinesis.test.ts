@@ -59,6 +59,9 @@ let buckets: Buckets;
 let admin: KinesisClient;
 const cleanups: (() => Promise<void>)[] = [];
 
+/** On a fresh clone the harness installs moto first (tools/python-peers.sh: minutes, not seconds). */
+const SETUP_TIMEOUT_MS = 15 * 60_000;
+
 beforeAll(async () => {
   [nats, moto] = await Promise.all([startNatsServer(), startMotoServer()]);
   iam = await enableIam(moto, REGION);
@@ -72,7 +75,7 @@ beforeAll(async () => {
   nc = await connectNats("delivery-kinesis-test", { url: nats.url });
   buckets = await bootstrap(nc);
   jsm = await jetstreamManager(nc);
-});
+}, SETUP_TIMEOUT_MS);
 
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
