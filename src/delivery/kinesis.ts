@@ -15,7 +15,7 @@ import type { KinesisClients } from "./kinesis-clients.ts";
 import { kinesisErrorOutcome, putRecordsOutcomes } from "./kinesis-outcome.ts";
 import { PutRecordsQueue } from "./kinesis-queue.ts";
 import { type KinesisEntry, type KinesisLimits, recordFor } from "./kinesis-records.ts";
-import { permanent, SUCCESS } from "./outcome.ts";
+import { permanent, retry, SUCCESS } from "./outcome.ts";
 
 export interface KinesisChannelOptions {
   /** TCP (and TLS) connect bound, separate from the subscription's per-request timeout. */
@@ -162,18 +162,19 @@ class KinesisTarget implements ChannelTarget {
 
   /** One PutRecords call: one outcome per record. */
   async #send(records: readonly KinesisEntry[]): Promise<DeliveryOutcome[]> {
+    const signal = this.#channel.signal(this.#timeoutMs);
     try {
       const answer = await this.#channel.track(async () => {
         const putter = (await this.#channel.clients()).get(this.#settings);
-        return putter.putRecords(
-          this.#settings.stream,
-          records,
-          this.#channel.signal(this.#timeoutMs),
-        );
+        return putter.putRecords(this.#settings.stream, records, signal);
       });
       return putRecordsOutcomes(WHAT, records.length, answer);
     } catch (err) {
-      const o = kinesisErrorOutcome(WHAT, err);
+      const timedOut =
+        signal.aborted && (signal.reason as Error | undefined)?.name === "TimeoutError";
+      const o = timedOut
+        ? retry(`${WHAT}: no answer within ${this.#timeoutMs} ms`)
+        : kinesisErrorOutcome(WHAT, err);
       return records.map(() => o);
     }
   }

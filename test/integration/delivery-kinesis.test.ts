@@ -7,6 +7,7 @@
 // response (src/delivery/kinesis-outcome.test.ts). Retry-then-success is exercised here through a
 // failure moto does produce: a stream that does not exist yet and is created later.
 
+import { type AddressInfo, createServer, type Socket } from "node:net";
 import {
   CreateStreamCommand,
   DescribeStreamCommand,
@@ -461,6 +462,47 @@ describe("kinesis delivery worker", () => {
     );
     const records = await readStream(stream);
     expect(records.map((r) => [r.partitionKey, r.data])).toEqual([[key, next!.body]]);
+  });
+
+  it("retries a call that gets no answer within the subscription's timeout", async () => {
+    // A peer that accepts connections and never answers.
+    const sockets = new Set<Socket>();
+    const silent = createServer((s) => {
+      sockets.add(s);
+      s.on("data", () => {});
+    });
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          for (const s of sockets) s.destroy();
+          silent.close(() => resolve());
+        }),
+    );
+    const w = await worker();
+    const id = newSubscriptionId();
+    await putRecord(
+      jsm,
+      buckets.registry,
+      kinesisSubscription(
+        id,
+        {
+          region: REGION,
+          stream: "silent",
+          endpoint: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+          credentials: iam.admin,
+        },
+        { timeoutMs: 300, maxAttempts: 2 },
+      ),
+    );
+    await w.whenConsuming(id);
+    await publish(id, [{ user: "u", index: 0 }]);
+    await until("dead letter", async () => (await deadLetters(id)) === 1);
+    const dl = await lastDeadLetter(id);
+    expect(dl.header.get(HEADER.error)).toBe(
+      "kinesis PutRecords: no answer within 300 ms (gave up after 2 attempts)",
+    );
+    expect(dl.header.get(HEADER.attempts)).toBe("2");
   });
 
   it("dead-letters a subscription whose settings are unusable, naming the setting", async () => {
