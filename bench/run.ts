@@ -11,6 +11,7 @@ import {
   saveEventHub,
 } from "./eventhub.ts";
 import { reportFieldIndex, runFieldIndexBench, saveFieldIndex } from "./field-index.ts";
+import { reportKinesis, runKinesisBench, saveKinesis } from "./kinesis.ts";
 import { pubsubBenchSkipReason, reportPubSub, runPubSubBench, savePubSub } from "./pubsub.ts";
 import { reportSegmentEval, runSegmentEvalBench, saveSegmentEval } from "./segment-eval.ts";
 import { reportWebhook, runWebhookBench, saveWebhook } from "./webhook.ts";
@@ -53,6 +54,16 @@ else {
   for (const line of reportPubSub(r, webhookResult.deliveriesPerSecond.worker)) console.log(line);
   console.log(`  → ${savePubSub(r)}`);
 }
+
+// Skipped with a line saying why when the moto server is not installed or does not start.
+const kinesisResult = await runKinesisBench({
+  rounds: quick ? 3 : 5,
+  messages: quick ? 2_000 : 5_000,
+});
+for (const line of reportKinesis(kinesisResult, webhookResult.deliveriesPerSecond.worker))
+  console.log(line);
+const kinesisSaved = saveKinesis(kinesisResult);
+if (kinesisSaved) console.log(`  → ${kinesisSaved}`);
 
 const collectResult = await runCollectBench({
   rounds: quick ? 2 : 5,

@@ -225,6 +225,14 @@ describe("POST /api/subscription", () => {
     ["an unknown channel", { ...WEBHOOK, channel: "email" }, "channel", /one of webhook, kinesis/],
     ["kinesis without region", { ...KINESIS, region: undefined }, "region", /region is required/],
     ["a bad role ARN", { ...KINESIS, role_arn: "admin" }, "role_arn", /IAM role ARN/],
+    ["a bad region", { ...KINESIS, region: "mars" }, "region", /not an AWS region/],
+    ["a bad stream", { ...KINESIS, stream: "a stream" }, "stream", /stream name/],
+    [
+      "an external id without a role",
+      { ...KINESIS, role_arn: undefined, external_id: "x" },
+      "external_id",
+      /only sent when a role is assumed/,
+    ],
     [
       "a kinesis field on a webhook",
       { ...WEBHOOK, region: "us-east-1" },

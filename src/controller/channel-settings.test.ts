@@ -110,7 +110,7 @@ describe("resolveChannel", () => {
 
   it("resolves stream channels' credentials", async () => {
     const { source } = secrets({
-      "acme/aws": { accessKeyId: "AK", secretAccessKey: "SK" },
+      "acme/aws": { AWS_ACCESS_KEY_ID: "AK", AWS_SECRET_ACCESS_KEY: "SK" },
       "acme/eh": { cs: EH_CS },
     });
     const kinesis = await resolveChannel(
@@ -125,6 +125,20 @@ describe("resolveChannel", () => {
       region: "us-east-1",
       stream: "s",
       credentials: { accessKeyId: "AK", secretAccessKey: "SK" },
+    });
+    const bad = await resolveChannel(
+      subscription("k2", {
+        channel: "kinesis",
+        webhook: undefined,
+        kinesis: { region: "us-east-1", stream: "s", credentialsSecretRef: { name: "eh" } },
+      }),
+      ctx(source),
+    );
+    expect(!bad.ok && bad.condition).toMatchObject({
+      reason: "InvalidSecret",
+      message: expect.stringContaining(
+        "Secret eh (spec.kinesis.credentialsSecretRef) needs non-empty keys AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+      ),
     });
     const eh = await resolveChannel(
       subscription("e", {

@@ -7,11 +7,12 @@ import { parseServiceAccountKey } from "../delivery/pubsub-credentials.ts";
 import { decodeSigningSecret } from "../delivery/signing.ts";
 import type { ResourceSource } from "../resources/source.ts";
 import type { EventHubConfig, SecretData, SecretKeyRef, Subscription } from "../resources/types.ts";
+import { awsCredentialsFromSecret } from "./aws-credentials.ts";
 import { type ConditionInput, falseCondition } from "./conditions.ts";
 import { GENERATED_SIGNING_SECRET_KEY, generatedSigningSecretName } from "./defaults.ts";
 import { ConditionType, Reason } from "./reasons.ts";
 import type { ResolvedChannel } from "./record-builders.ts";
-import type { EventHubRecord, PubSubRecord, WebhookRecord } from "./records.ts";
+import type { EventHubRecord, KinesisRecord, PubSubRecord, WebhookRecord } from "./records.ts";
 import { generateSigningSecret, signingSecretsFor } from "./signing-secret.ts";
 
 export type ChannelResolution =
@@ -125,9 +126,21 @@ export async function resolveChannel(
     }
   } else if (spec.channel === "kinesis" && spec.kinesis) {
     const k = spec.kinesis;
-    const credentials = k.credentialsSecretRef
+    const data = k.credentialsSecretRef
       ? await secrets.whole(k.credentialsSecretRef.name, "spec.kinesis.credentialsSecretRef")
       : undefined;
+    const credentials = data ? awsCredentialsFromSecret(data) : undefined;
+    if (credentials && !credentials.ok) {
+      return {
+        ok: false,
+        condition: falseCondition(
+          ConditionType.DeliveryReady,
+          Reason.InvalidSecret,
+          `the credentials Secret ${k.credentialsSecretRef!.name} (spec.kinesis.credentialsSecretRef) ${credentials.reason}`,
+        ),
+        recheckAfterMs: ctx.missingSecretRetryMs,
+      };
+    }
     channel = {
       kinesis: compact({
         region: k.region,
@@ -136,8 +149,8 @@ export async function resolveChannel(
         externalId: k.externalId,
         identifierField: k.identifierField,
         endpoint: k.endpoint,
-        credentials: credentials ? { ...credentials } : undefined,
-      }),
+        credentials: credentials?.credentials,
+      }) as unknown as KinesisRecord,
     };
   } else if (spec.channel === "eventhub" && spec.eventHub) {
     const e = spec.eventHub;

@@ -16,6 +16,7 @@ import {
   DELIVERY_DEFAULTS,
   type DeliveryRecord,
   type EventHubRecord,
+  type KinesisRecord,
   type PubSubRecord,
   type SchemaRecord,
   type SegmentRecord,
@@ -73,7 +74,7 @@ export function buildDeliveryRecord(settings: DeliverySettings | undefined): Del
 /** A channel's settings with the Secrets they reference read (see channel-settings.ts). */
 export interface ResolvedChannel {
   readonly webhook?: WebhookRecord;
-  readonly kinesis?: Readonly<Record<string, unknown>>;
+  readonly kinesis?: KinesisRecord;
   readonly eventHub?: EventHubRecord;
   readonly pubsub?: PubSubRecord;
 }

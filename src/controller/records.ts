@@ -64,6 +64,28 @@ export interface PubSubRecord {
   readonly credentials?: string;
 }
 
+/** Static AWS credentials, read from the subscription's credentials Secret. */
+export interface AwsCredentialsRecord {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+}
+
+export interface KinesisRecord {
+  readonly region: string;
+  /** A stream name, or a stream ARN. */
+  readonly stream: string;
+  /** Assume this role through STS (with the base credentials below, or the default chain's). */
+  readonly roleArn?: string;
+  readonly externalId?: string;
+  /** Profile field for the partition key; the user's identity when absent from the payload. */
+  readonly identifierField?: string;
+  /** Endpoint override for Kinesis, and for STS when a role is assumed (local servers). */
+  readonly endpoint?: string;
+  /** Base credentials; without them, the SDK's default provider chain. */
+  readonly credentials?: AwsCredentialsRecord;
+}
+
 export interface SubscriptionRecord {
   readonly id: string;
   readonly namespace: string;
@@ -79,7 +101,7 @@ export interface SubscriptionRecord {
   readonly delivery: DeliveryRecord;
   readonly webhook?: WebhookRecord;
   /** Channel settings of the stream channels, resolved (credentials included). */
-  readonly kinesis?: Readonly<Record<string, unknown>>;
+  readonly kinesis?: KinesisRecord;
   readonly eventHub?: EventHubRecord;
   readonly pubsub?: PubSubRecord;
 }

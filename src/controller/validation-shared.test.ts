@@ -39,7 +39,7 @@ describe("validateSubscriptionSpec (controller additions)", () => {
       paths({
         channel: "kinesis",
         webhook: undefined,
-        kinesis: { region: "r", stream: "s", credentialsSecretRef: {} as never },
+        kinesis: { region: "us-east-1", stream: "s", credentialsSecretRef: {} as never },
       }),
     ).toEqual(["spec.kinesis.credentialsSecretRef.name:Required"]);
   });

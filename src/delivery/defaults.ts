@@ -4,6 +4,7 @@
 
 const SECOND_MS = 1_000;
 const NS_PER_MS = 1_000_000;
+const MIB = 1024 * 1024;
 
 /** Settings of the durable consumers; `deliveryConsumerConfig` turns them into JetStream config. */
 export const CONSUMER_DEFAULTS = {
@@ -70,6 +71,38 @@ export const WEBHOOK_DEFAULTS = {
   keepAliveTimeoutMs: 30 * SECOND_MS,
   /** How much of an error response's body goes into the error text. */
   errorBodyBytes: 512,
+} as const;
+
+/** The Kinesis channel: PutRecords limits (the service's) and client settings. */
+export const KINESIS_DEFAULTS = {
+  /** Records per PutRecords call (service limit). */
+  maxRecordsPerCall: 500,
+  /** Bytes per PutRecords call, data and partition keys together (service limit: 5 MiB). */
+  maxBytesPerCall: 5 * MIB,
+  /** Bytes per record, data and partition key together (service limit: 1 MiB). */
+  maxRecordBytes: 1 * MIB,
+  /** Longest partition key, in Unicode code points (service limit). */
+  maxPartitionKeyLength: 256,
+  /**
+   * Items one `deliver` takes. A batch holds one message per user and is bounded by the
+   * subscription's maxInFlight anyway; this is the most one PutRecords call could carry.
+   */
+  maxBatch: 500,
+  /**
+   * PutRecords calls in flight per subscription. Records handed over while they are out wait and go
+   * together in the next call: batches grow with the load instead of one call per message.
+   */
+  callsInFlight: 2,
+  /** The role session name of assume-role calls (shows in the role's CloudTrail entries). */
+  roleSessionName: "segwatch-delivery",
+  /** How long assumed-role credentials last; the client refreshes them 5 minutes before expiry. */
+  assumeRoleDurationSeconds: 3600,
+  /** TCP (and TLS) connect bound, separate from the subscription's per-request timeout. */
+  connectTimeoutMs: 10 * SECOND_MS,
+  /** Bound on one STS assume-role call (credentials are fetched before the PutRecords request). */
+  stsRequestTimeoutMs: 10 * SECOND_MS,
+  /** A client (sockets, cached credentials) unused for this long is closed. */
+  clientIdleMs: 10 * 60 * SECOND_MS,
 } as const;
 
 export function msToNs(ms: number): number {

@@ -12,6 +12,7 @@ export {
 export {
   CONSUME_DEFAULTS,
   CONSUMER_DEFAULTS,
+  KINESIS_DEFAULTS,
   LEASE_DEFAULTS,
   PUBSUB_DEFAULTS,
   WEBHOOK_DEFAULTS,
@@ -24,6 +25,7 @@ export {
   SigningSecretError,
   TargetRefusedError,
 } from "./errors.ts";
+export { createKinesisChannel, type KinesisChannelOptions } from "./kinesis.ts";
 export type { DeliveryLog, DeliveryObserver, LogLevel } from "./lane.ts";
 export { deliveryLeaseKey } from "./lease.ts";
 export { createPubSubChannel, type PubSubChannelOptions } from "./pubsub.ts";

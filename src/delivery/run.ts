@@ -9,6 +9,7 @@ import type { Channel } from "../resources/types.ts";
 import { AVAILABLE_CHANNELS, type DeliveryChannel } from "./channel.ts";
 import { DeliveryWorkerError, describeError } from "./errors.ts";
 import { createEventHubChannel, type EventHubChannelOptions } from "./eventhub.ts";
+import { createKinesisChannel, type KinesisChannelOptions } from "./kinesis.ts";
 import type { DeliveryLog } from "./lane.ts";
 import { createPubSubChannel, type PubSubChannelOptions } from "./pubsub.ts";
 import { createWebhookChannel, type WebhookChannelOptions } from "./webhook.ts";
@@ -27,6 +28,8 @@ export interface DeliveryRunOptions {
   readonly eventhub?: EventHubChannelOptions;
   /** Pub/Sub channel settings: an API endpoint for every subscription (an emulator). */
   readonly pubsub?: PubSubChannelOptions;
+  /** Kinesis channel settings (client timeouts, assume-role session). */
+  readonly kinesis?: KinesisChannelOptions;
   /** Worker tuning: stop bound, backfill budget and pace, observer… */
   readonly worker?: Omit<DeliveryWorkerOptions, "nc" | "registry" | "status" | "channel" | "log">;
   /** Default: JSON lines on stderr for info and above. */
@@ -51,11 +54,13 @@ export function createDeliveryChannel(
     readonly webhook?: WebhookChannelOptions;
     readonly eventhub?: EventHubChannelOptions;
     readonly pubsub?: PubSubChannelOptions;
+    readonly kinesis?: KinesisChannelOptions;
   } = {},
 ): DeliveryChannel {
   if (channel === "webhook") return createWebhookChannel(opts.webhook);
   if (channel === "eventhub") return createEventHubChannel(opts.eventhub);
   if (channel === "pubsub") return createPubSubChannel(opts.pubsub);
+  if (channel === "kinesis") return createKinesisChannel(opts.kinesis);
   throw new DeliveryWorkerError(
     `channel ${channel} is not available yet (only ${[...AVAILABLE_CHANNELS].join(", ")} are)`,
   );

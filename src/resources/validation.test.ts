@@ -53,6 +53,23 @@ describe("validateSubscriptionSpec", () => {
     expect(paths(webhook({ kinesis: { region: "r", stream: "s" } }))).toEqual([
       "spec.kinesis:Forbidden",
     ]);
+    const kinesis = (k: Record<string, unknown>) =>
+      paths({
+        channel: "kinesis",
+        segments: ["a"],
+        kinesis: { region: "us-east-1", stream: "s", ...k } as never,
+      });
+    expect(kinesis({})).toEqual([]);
+    expect(kinesis({ stream: "arn:aws:kinesis:eu-west-1:123456789012:stream/s-1" })).toEqual([]);
+    expect(kinesis({ region: "Virginia", stream: "a/b" })).toEqual([
+      "spec.kinesis.region:Invalid",
+      "spec.kinesis.stream:Invalid",
+    ]);
+    expect(kinesis({ externalId: "x", identifierField: "" })).toEqual([
+      "spec.kinesis.identifierField:Invalid",
+      "spec.kinesis.externalId:Invalid",
+    ]);
+    expect(kinesis({ endpoint: "localhost:4566" })).toEqual(["spec.kinesis.endpoint:Invalid"]);
     expect(paths({ channel: "carrier-pigeon" as never, segments: ["a"] })).toEqual([
       "spec.channel:Invalid",
     ]);

@@ -4,6 +4,7 @@
 
 import { parseStatement, SegmentQLError } from "../segmentql/index.ts";
 import { parseFieldType } from "../segmentql/values.ts";
+import { AWS_REGION_RE, IAM_ROLE_ARN_RE, isKinesisStream } from "./aws-names.ts";
 import { projectIdProblem, topicProblem } from "./pubsub-names.ts";
 import {
   CHANNELS,
@@ -157,10 +158,25 @@ export function validateSubscriptionSpec(spec: SubscriptionSpec | undefined): Fi
   if (spec.channel === "kinesis" && spec.kinesis) {
     const k = spec.kinesis;
     if (!nonEmpty(k.region)) add("spec.kinesis.region", "Required", "the AWS region is required");
+    else if (!AWS_REGION_RE.test(k.region))
+      add("spec.kinesis.region", "Invalid", `"${k.region}" is not an AWS region like us-east-1`);
     if (!nonEmpty(k.stream))
       add("spec.kinesis.stream", "Required", "the Kinesis stream is required");
-    // Any account-id length: the brief's own example (13 digits) must be accepted; AWS judges the ARN.
-    if (k.roleArn !== undefined && !/^arn:aws[\w-]*:iam::\d+:role\/.+/.test(String(k.roleArn))) {
+    else if (!isKinesisStream(k.stream))
+      add(
+        "spec.kinesis.stream",
+        "Invalid",
+        "must be a stream name (1-128 letters, digits, _ . -) or a stream ARN",
+      );
+    if (k.identifierField !== undefined && !nonEmpty(k.identifierField))
+      add("spec.kinesis.identifierField", "Invalid", "must be a profile field name");
+    if (k.externalId !== undefined && k.roleArn === undefined)
+      add(
+        "spec.kinesis.externalId",
+        "Invalid",
+        "an external id is only sent when a role is assumed (give the role ARN)",
+      );
+    if (k.roleArn !== undefined && !IAM_ROLE_ARN_RE.test(String(k.roleArn))) {
       add(
         "spec.kinesis.roleArn",
         "Invalid",

@@ -267,7 +267,8 @@ describe("controller: subscriptions", () => {
     expect(await env.consumerExists(id, "backfill")).toBe(true);
   });
 
-  it("registers a subscription to a channel without a worker, queued and not Ready", async () => {
+  it("makes a kinesis subscription Ready, its credentials Secret read into the record", async () => {
+    env.write("aws-secret.yaml", secretYaml("aws-creds", { aws_access_key_id: "AKIA1" }));
     env.write(
       "kinesis.yaml",
       `apiVersion: segwatch.io/v1alpha1
@@ -276,22 +277,40 @@ metadata: {name: to-kinesis, namespace: acme}
 spec:
   channel: kinesis
   segments: [demo-segment]
-  kinesis: {region: us-east-2, stream: segment-stream}
+  kinesis:
+    region: us-east-2
+    stream: segment-stream
+    identifierField: user_id
+    credentialsSecretRef: {name: aws-creds}
 `,
     );
-    const sub = await until("ChannelNotImplemented is reported", async () => {
-      const s = await env.get("Subscription", "to-kinesis");
-      return condition(s, "DeliveryReady")?.reason === "ChannelNotImplemented" ? s : undefined;
+    const unusable = await env.ready("Subscription", "to-kinesis", "False");
+    expect(condition(unusable, "DeliveryReady")).toMatchObject({ reason: "InvalidSecret" });
+    expect(condition(unusable, "DeliveryReady")!.message).toContain(
+      "needs non-empty keys AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+    );
+
+    env.write(
+      "aws-secret.yaml",
+      secretYaml("aws-creds", { AWS_ACCESS_KEY_ID: "AKIA1", AWS_SECRET_ACCESS_KEY: "s3cret" }),
+    );
+    const sub = await env.ready("Subscription", "to-kinesis", "True");
+    expect(condition(sub, "DeliveryReady")).toMatchObject({
+      status: "True",
+      reason: "DeliveryConfigured",
     });
-    expect(condition(sub, "DeliveryReady")).toMatchObject({ status: "False" });
-    expect(condition(sub, "DeliveryReady")!.message).toContain("no kinesis delivery worker");
-    expect(condition(sub, "Ready")).toMatchObject({ status: "False" });
     const id = sub.status!.id!;
     expect(
-      (await env.registry<SubscriptionRecord>(registryKey.subscription("acme", id)))?.channel,
-    ).toBe("kinesis");
+      (await env.registry<SubscriptionRecord>(registryKey.subscription("acme", id)))?.kinesis,
+    ).toEqual({
+      region: "us-east-2",
+      stream: "segment-stream",
+      identifierField: "user_id",
+      credentials: { accessKeyId: "AKIA1", secretAccessKey: "s3cret" },
+    });
     expect(await env.consumerExists(id, "live")).toBe(true);
     env.remove("kinesis.yaml");
+    env.remove("aws-secret.yaml");
   });
 
   it("tracks a backfill from Pending to Complete, keeping when it was requested", async () => {

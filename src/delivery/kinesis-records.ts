@@ -1,0 +1,122 @@
+// What a delivery becomes on Kinesis: one record per message (the payload's bytes as the evaluator
+// published them, and a partition key), and how many records one PutRecords call carries within the
+// service's limits. Pure.
+//
+// The partition key is the subscription's identifier field from the payload's `data` when it holds a
+// string or number, else the user's identity: either way the same user always maps to the same key,
+// so the same shard, and Kinesis keeps the order the worker sends a user's messages in.
+
+import { createHash } from "node:crypto";
+import { KINESIS_DEFAULTS } from "./defaults.ts";
+
+export interface KinesisLimits {
+  readonly maxRecordsPerCall: number;
+  readonly maxBytesPerCall: number;
+  readonly maxRecordBytes: number;
+  readonly maxPartitionKeyLength: number;
+}
+
+/** One message as a Kinesis record. */
+/** One message as a Kinesis record. */
+export interface KinesisEntry {
+  readonly partitionKey: string;
+  readonly data: Uint8Array;
+  /** What counts against the limits: data and partition key (UTF-8) together. */
+  readonly bytes: number;
+}
+
+export type RecordResult =
+  | { readonly ok: true; readonly record: KinesisEntry }
+  /** Over the per-record limit: no call can carry it. */
+  | { readonly ok: false; readonly error: string };
+
+/**
+ * The partition key of one message. A key longer than Kinesis allows becomes a digest of itself:
+ * still one key per user, so order is kept.
+ */
+export function partitionKeyFor(
+  body: Uint8Array,
+  identifierField: string | undefined,
+  userKey: string,
+  maxLength: number = KINESIS_DEFAULTS.maxPartitionKeyLength,
+): string {
+  const key = (identifierField && identifierValue(body, identifierField)) || userKey;
+  return fitsLength(key, maxLength)
+    ? key
+    : `sha256:${createHash("sha256").update(key).digest("hex")}`;
+}
+
+/** The identifier field's value from the payload's `data`, when it is a usable key. */
+export function identifierValue(body: Uint8Array, field: string): string | undefined {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(
+      Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8"),
+    );
+  } catch {
+    return undefined;
+  }
+  const data = (payload as { data?: unknown } | null)?.data;
+  if (data === null || typeof data !== "object") return undefined;
+  let v = (data as Record<string, unknown>)[field];
+  // A nested profile field, written as a path (address.country).
+  if (v === undefined && field.includes(".")) {
+    v = data;
+    for (const part of field.split(".")) {
+      v = v !== null && typeof v === "object" ? (v as Record<string, unknown>)[part] : undefined;
+    }
+  }
+  if (typeof v === "string") return v === "" ? undefined : v;
+  if ((typeof v === "number" && Number.isFinite(v)) || typeof v === "bigint") return String(v);
+  return undefined;
+}
+
+/** A message's record, or why Kinesis cannot take it. */
+export function recordFor(
+  body: Uint8Array,
+  userKey: string,
+  identifierField: string | undefined,
+  limits: KinesisLimits = KINESIS_DEFAULTS,
+): RecordResult {
+  const partitionKey = partitionKeyFor(
+    body,
+    identifierField,
+    userKey,
+    limits.maxPartitionKeyLength,
+  );
+  const bytes = body.byteLength + Buffer.byteLength(partitionKey, "utf8");
+  if (bytes > limits.maxRecordBytes) {
+    return {
+      ok: false,
+      error: `record of ${bytes} bytes (payload and partition key) exceeds the Kinesis limit of ${limits.maxRecordBytes} bytes`,
+    };
+  }
+  return { ok: true, record: { partitionKey, data: body, bytes } };
+}
+
+/**
+ * How many records from the head of `sizes` (their bytes) one PutRecords call carries: as many as fit
+ * the records and bytes limits, and at least one.
+ */
+export function recordsForOneCall(
+  sizes: readonly number[],
+  limits: Pick<KinesisLimits, "maxRecordsPerCall" | "maxBytesPerCall"> = KINESIS_DEFAULTS,
+): number {
+  let n = 0;
+  let bytes = 0;
+  while (n < sizes.length && n < limits.maxRecordsPerCall) {
+    const next = sizes[n]!;
+    if (n > 0 && bytes + next > limits.maxBytesPerCall) break;
+    bytes += next;
+    n++;
+  }
+  return n;
+}
+
+/** At most `max` Unicode code points (Kinesis counts characters, not UTF-16 units). */
+function fitsLength(s: string, max: number): boolean {
+  if (s.length <= max) return true; // never more code points than UTF-16 units
+  let n = 0;
+  for (const _ of s) if (++n > max) return false;
+  return true;
+}
