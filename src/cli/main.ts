@@ -11,6 +11,7 @@ import { bootstrap } from "../nats/bootstrap.ts";
 import { connectNats, type NatsSettings } from "../nats/connection.ts";
 import { DirectorySource } from "../resources/directory-source.ts";
 import { CHANNELS, type Channel } from "../resources/types.ts";
+import { registerClusterCommands } from "./cluster.ts";
 import { runDev } from "./dev.ts";
 import { parsePartitionList, untilSignal } from "./process.ts";
 import { runSegmentEval } from "./segment-eval.ts";
@@ -226,5 +227,7 @@ program
     });
     await source.close();
   });
+
+registerClusterCommands(program);
 
 await program.parseAsync(process.argv);
