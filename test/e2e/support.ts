@@ -3,20 +3,13 @@
 
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
 import { test as base, inject } from "vitest";
 import { kubeConfigFrom } from "../../src/cluster/crd-install.ts";
 
 export const REPO_ROOT = new URL("../../", import.meta.url).pathname;
 const KUBECTL_TIMEOUT_MS = 60_000;
-
-// kubectl caches discovery per host:port; a port reused from an earlier run must not serve that
-// run's stale resource list, so each test process gets a cache of its own.
-const KUBECTL_CACHE_DIR = mkdtempSync(join(tmpdir(), "segwatch-e2e-kubectl-"));
-process.on("exit", () => rmSync(KUBECTL_CACHE_DIR, { recursive: true, force: true }));
 
 export function kubeconfigPath(): string {
   return inject("kubeconfig");
@@ -54,7 +47,7 @@ export function kubectl(
         "--kubeconfig",
         opts.kubeconfig ?? kubeconfigPath(),
         "--cache-dir",
-        KUBECTL_CACHE_DIR,
+        inject("kubectlCacheDir"),
         ...args,
       ],
       { cwd: REPO_ROOT, timeout: KUBECTL_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 },
