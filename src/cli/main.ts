@@ -11,6 +11,7 @@ import { bootstrap } from "../nats/bootstrap.ts";
 import { connectNats, type NatsSettings } from "../nats/connection.ts";
 import { DirectorySource } from "../resources/directory-source.ts";
 import { CHANNELS, type Channel } from "../resources/types.ts";
+import { registerClusterCommands } from "./cluster.ts";
 import { runDev } from "./dev.ts";
 import { runDlqList, runDlqReplay } from "./dlq.ts";
 import { parsePartitionList, untilSignal } from "./process.ts";
@@ -272,5 +273,6 @@ dlqFilterOptions(
 ).action(async (opts: DlqCliOptions) => {
   await runDlqReplay(dlqOptions(opts));
 });
+registerClusterCommands(program);
 
 await program.parseAsync(process.argv);

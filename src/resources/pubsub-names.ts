@@ -2,9 +2,9 @@
 // resource name. Pure; shared by validation (field errors) and the Pub/Sub channel.
 
 /** A project id, optionally domain-scoped ("example.com:my-project", as legacy projects are). */
-const PROJECT_ID_RE = /^(?:[a-z0-9][a-z0-9.-]*[a-z0-9]:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
+export const PROJECT_ID_RE = /^(?:[a-z0-9][a-z0-9.-]*[a-z0-9]:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 /** A topic id: 3 to 255 characters, a letter first; "goog" prefixes are Google's. */
-const TOPIC_ID_RE = /^[A-Za-z][A-Za-z0-9\-_.~+%]{2,254}$/;
+export const TOPIC_ID_RE = /^[A-Za-z][A-Za-z0-9\-_.~+%]{2,254}$/;
 const TOPIC_NAME_RE = /^projects\/([^/]+)\/topics\/([^/]+)$/;
 
 /** Why `projectId` is not a project id, or undefined when it is. */

@@ -5,6 +5,7 @@
 import { parseStatement, SegmentQLError } from "../segmentql/index.ts";
 import { parseFieldType } from "../segmentql/values.ts";
 import { AWS_REGION_RE, IAM_ROLE_ARN_RE, isKinesisStream } from "./aws-names.ts";
+import { HEADER_NAME_PATTERN, LIMITS, SLUG_PATTERN } from "./field-rules.ts";
 import { projectIdProblem, topicProblem } from "./pubsub-names.ts";
 import {
   CHANNELS,
@@ -34,9 +35,9 @@ const CHANNEL_BLOCK: Readonly<Record<Channel, keyof SubscriptionSpec>> = {
 /** DNS-1123 label: what Kubernetes accepts as a resource name. */
 const NAME_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 export const MAX_NAME_LENGTH = 63;
-/** Slugs are SegmentQL identifiers (INCLUDE uses them) and the REST API's segment names. */
-const SLUG_RE = /^[a-z0-9_][a-z0-9_.-]*$/;
-const HEADER_NAME_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+// Shared with the CRD schemas (crd-schema.ts), so the API server and segwatch accept the same values.
+const SLUG_RE = new RegExp(SLUG_PATTERN);
+const HEADER_NAME_RE = new RegExp(HEADER_NAME_PATTERN);
 
 export function validateName(name: unknown, path = "metadata.name"): FieldError[] {
   if (typeof name !== "string" || name === "")
@@ -362,8 +363,20 @@ export function validateProfileSchema(
       reason: "must be a non-empty list of field names",
     });
   }
-  for (const [field, type] of Object.entries(spec?.fields ?? {})) {
-    if (typeof type !== "string" || parseFieldType(type) === undefined) {
+  const declared = Object.entries(spec?.fields ?? {});
+  if (declared.length > LIMITS.schemaFields) {
+    errors.push({
+      path: "spec.fields",
+      code: "Invalid",
+      reason: `declares ${declared.length} fields; at most ${LIMITS.schemaFields} are allowed`,
+    });
+  }
+  for (const [field, type] of declared) {
+    if (
+      typeof type !== "string" ||
+      type.length > LIMITS.fieldTypeLength ||
+      parseFieldType(type) === undefined
+    ) {
       errors.push({
         path: `spec.fields.${field}`,
         code: "Invalid",
