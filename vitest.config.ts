@@ -8,6 +8,9 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["src/**/*.test.ts"],
+          // The property tests run thousands of cases; on a loaded 2-core machine they can take
+          // several times their usual 1–4 s, which says nothing about correctness.
+          testTimeout: 30_000,
         },
       },
       {

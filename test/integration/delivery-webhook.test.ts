@@ -461,8 +461,11 @@ describe("webhook delivery worker", () => {
       generation: 2,
       webhook: { ...record.webhook!, url: b.url },
     });
+    // Until the worker has the new record, a message may still go to a; each try is a new message
+    // (a repeated msg id would be dropped by JetStream's duplicate window).
+    let attempt = 100;
     await until("new url applied", async () => {
-      await publishDeliveries(nc, id, [{ user: "u", index: b.requests.length + 100 }]);
+      await publishDeliveries(nc, id, [{ user: "u", index: attempt++ }]);
       await new Promise((res) => setTimeout(res, 50));
       return b.requests.length > 0;
     });
