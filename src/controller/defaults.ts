@@ -57,5 +57,11 @@ export const SIGNING_SECRET_BYTES = 24;
 /** Label on an inline segment naming the subscription it belongs to. */
 export const SUBSCRIPTION_LABEL = "segwatch.io/subscription";
 
+/**
+ * The finalizer on every Subscription: its deletion waits until the controller has removed what
+ * lives outside the API server (its NATS consumers and registry record).
+ */
+export const CLEANUP_FINALIZER = "segwatch.io/cleanup";
+
 /** Default transitions a subscription delivers. */
 export const DEFAULT_EVENTS = ["enter", "exit"] as const;
