@@ -70,13 +70,22 @@ export async function until<T>(
   }
 }
 
-export function kubeConfig(): KubeConfig {
-  return loadKubeConfig(e2eKubeconfigPath());
+export function kubeConfig(path = e2eKubeconfigPath()): KubeConfig {
+  return loadKubeConfig(path);
 }
 
 /** Runs kubectl against the run's control plane; rejects with its stderr on a non-zero exit. */
-export async function kubectl(args: readonly string[], input?: string): Promise<string> {
-  const full = ["--kubeconfig", e2eKubeconfigPath(), ...args];
+export function kubectl(args: readonly string[], input?: string): Promise<string> {
+  return kubectlAt(e2eKubeconfigPath(), args, input);
+}
+
+/** Runs kubectl against the control plane of `kubeconfigPath`. */
+export async function kubectlAt(
+  kubeconfigPath: string,
+  args: readonly string[],
+  input?: string,
+): Promise<string> {
+  const full = ["--kubeconfig", kubeconfigPath, ...args];
   if (input === undefined) {
     try {
       const { stdout } = await run("kubectl", full, { timeout: WAIT_MS, maxBuffer: 16 << 20 });
@@ -128,14 +137,17 @@ export interface Stack {
 }
 
 /** A nats-server, a KubernetesSource limited to `namespaces`, and controllers started on demand. */
-export async function startStack(namespaces: readonly string[]): Promise<Stack> {
+export async function startStack(
+  namespaces: readonly string[],
+  kubeconfigPath = e2eKubeconfigPath(),
+): Promise<Stack> {
   const server = await startNatsServer();
   const nc = await connect({ servers: server.url, noAsyncTraces: true, name: "e2e" });
   const buckets = await bootstrap(nc);
   const jsm = await jetstreamManager(nc);
   const errors: string[] = [];
   const source = new KubernetesSource({
-    kubeConfig: kubeConfig(),
+    kubeConfig: kubeConfig(kubeconfigPath),
     namespaces,
     settings: TEST_SOURCE_SETTINGS,
     onError: (e) => errors.push(e.message),
