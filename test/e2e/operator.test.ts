@@ -7,7 +7,10 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLEANUP_FINALIZER, DELIVERY_DEPLOYMENT_DEFAULTS } from "../../src/controller/defaults.ts";
-import { KubernetesDeliveryDeployments } from "../../src/controller/kube-workloads.ts";
+import {
+  findOwnerDeployment,
+  KubernetesDeliveryDeployments,
+} from "../../src/controller/kube-workloads.ts";
 import { registryKey } from "../../src/nats/names.ts";
 import {
   createNamespace,
@@ -22,7 +25,7 @@ import {
 
 const SAMPLES = join(import.meta.dirname, "..", "..", "config", "samples");
 
-const ns = { samples: "", invalid: "", missing: "", deletion: "" };
+const ns = { samples: "", invalid: "", missing: "", deletion: "", owner: "", inline: "" };
 let stack: Stack;
 
 beforeAll(async () => {
@@ -30,6 +33,8 @@ beforeAll(async () => {
   ns.invalid = await createNamespace("e2e-invalid");
   ns.missing = await createNamespace("e2e-missing");
   ns.deletion = await createNamespace("e2e-delete");
+  ns.owner = await createNamespace("e2e-owner");
+  ns.inline = await createNamespace("e2e-inline");
   stack = await startStack(Object.values(ns));
   await stack.startController({
     workloads: new KubernetesDeliveryDeployments(kubeConfig(), {
@@ -191,5 +196,163 @@ describe("on a real kube-apiserver", () => {
       "name",
     ]);
     expect(left.trim()).toBe("");
+  });
+
+  it("makes the controller's own Deployment the owner of the delivery Deployments, so they go with it", async () => {
+    // What a Deployment controller and a kubelet would have made for the controller's pod (neither
+    // runs here): Deployment → ReplicaSet → Pod, linked by controller ownerReferences.
+    const apply = (yaml: string) => kubectl(["apply", "-n", ns.owner, "-f", "-"], yaml);
+    const uidOf = async (what: string) =>
+      kubectl(["get", what, "-n", ns.owner, "-o", "jsonpath={.metadata.uid}"]);
+    const labels = "{app.kubernetes.io/name: segwatch-controller}";
+    const podSpec = "{containers: [{name: controller, image: segwatch:e2e}]}";
+    await apply(`apiVersion: apps/v1
+kind: Deployment
+metadata: {name: segwatch}
+spec:
+  replicas: 1
+  selector: {matchLabels: ${labels}}
+  template: {metadata: {labels: ${labels}}, spec: ${podSpec}}
+`);
+    const deploymentUid = await uidOf("deployment/segwatch");
+    await apply(`apiVersion: apps/v1
+kind: ReplicaSet
+metadata:
+  name: segwatch-5d8f7
+  ownerReferences: [{apiVersion: apps/v1, kind: Deployment, name: segwatch, uid: ${deploymentUid}, controller: true}]
+spec:
+  replicas: 1
+  selector: {matchLabels: ${labels}}
+  template: {metadata: {labels: ${labels}}, spec: ${podSpec}}
+`);
+    const rsUid = await uidOf("replicaset/segwatch-5d8f7");
+    await apply(`apiVersion: v1
+kind: Pod
+metadata:
+  name: segwatch-5d8f7-x2k9q
+  labels: ${labels}
+  ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: segwatch-5d8f7, uid: ${rsUid}, controller: true}]
+spec: ${podSpec}
+`);
+
+    const owner = await findOwnerDeployment(kubeConfig(), ns.owner, "segwatch-5d8f7-x2k9q");
+    expect(owner).toEqual({ name: "segwatch", uid: deploymentUid });
+    const workloads = new KubernetesDeliveryDeployments(
+      kubeConfig(),
+      {
+        namespace: ns.owner,
+        image: "segwatch:e2e",
+        namePrefix: DELIVERY_DEPLOYMENT_DEFAULTS.namePrefix,
+        replicas: 1,
+        natsUrl: stack.server.url,
+      },
+      owner,
+    );
+    await workloads.sync(new Map([["webhook", 2]]));
+    const delivery = `deployment/${DELIVERY_DEPLOYMENT_DEFAULTS.namePrefix}webhook`;
+    const refs = JSON.parse(
+      await kubectl([
+        "get",
+        delivery,
+        "-n",
+        ns.owner,
+        "-o",
+        "jsonpath={.metadata.ownerReferences}",
+      ]),
+    ) as { kind: string; name: string; uid: string; controller: boolean }[];
+    expect(refs).toEqual([
+      expect.objectContaining({
+        kind: "Deployment",
+        name: "segwatch",
+        uid: deploymentUid,
+        controller: true,
+      }),
+    ]);
+    // No Deployment for a channel without subscriptions.
+    const names = await kubectl(["get", "deployments", "-n", ns.owner, "-o", "name"]);
+    expect(names).not.toMatch(/deliver-kinesis/);
+
+    // The garbage collector (kube-controller-manager) removes it with its owner.
+    await kubectl(["delete", "deployment/segwatch", "-n", ns.owner, "--cascade=background"]);
+    await until("the delivery Deployment collected with its owner", async () => {
+      const left = await kubectl([
+        "get",
+        delivery,
+        "-n",
+        ns.owner,
+        "--ignore-not-found",
+        "-o",
+        "name",
+      ]);
+      return left.trim() === "";
+    });
+  });
+
+  it("gives an inline segment an ownerReference to its subscription and removes it with it", async () => {
+    await kubectl(
+      ["apply", "-n", ns.inline, "-f", "-"],
+      `apiVersion: segwatch.io/v1alpha1
+kind: Subscription
+metadata: {name: inline-sub}
+spec:
+  channel: webhook
+  segmentql: FILTER plan = "pro"
+  webhook: {url: "https://example.com/hook"}
+`,
+    );
+    await kubectl([
+      "wait",
+      "-n",
+      ns.inline,
+      "--for=condition=Ready",
+      "--timeout=60s",
+      "subscriptions.segwatch.io/inline-sub",
+    ]);
+    const subUid = await kubectl([
+      "get",
+      "subscriptions.segwatch.io/inline-sub",
+      "-n",
+      ns.inline,
+      "-o",
+      "jsonpath={.metadata.uid}",
+    ]);
+    const refs = JSON.parse(
+      await kubectl([
+        "get",
+        "segments.segwatch.io/inline-sub-inline",
+        "-n",
+        ns.inline,
+        "-o",
+        "jsonpath={.metadata.ownerReferences}",
+      ]),
+    ) as unknown[];
+    expect(refs).toEqual([
+      expect.objectContaining({
+        apiVersion: "segwatch.io/v1alpha1",
+        kind: "Subscription",
+        name: "inline-sub",
+        uid: subUid,
+        controller: true,
+      }),
+    ]);
+    await kubectl([
+      "delete",
+      "-n",
+      ns.inline,
+      "subscriptions.segwatch.io/inline-sub",
+      "--timeout=60s",
+    ]);
+    await until("the inline segment removed with its subscription", async () => {
+      const left = await kubectl([
+        "get",
+        "segments.segwatch.io",
+        "-n",
+        ns.inline,
+        "--ignore-not-found",
+        "-o",
+        "name",
+      ]);
+      return left.trim() === "";
+    });
   });
 });
