@@ -10,6 +10,7 @@ import { runEvaluator } from "../evaluator/run.ts";
 import type { NatsSettings } from "../nats/connection.ts";
 import { DirectorySource } from "../resources/directory-source.ts";
 import { CHANNELS, type Channel } from "../resources/types.ts";
+import { registerClusterCommands } from "./cluster.ts";
 import { runControllerCommand } from "./controller-command.ts";
 import { runDev } from "./dev.ts";
 import { parsePartitionList, untilSignal } from "./process.ts";
@@ -245,5 +246,7 @@ program
     });
     await source.close();
   });
+
+registerClusterCommands(program);
 
 await program.parseAsync(process.argv);
