@@ -83,6 +83,11 @@ export interface ControlPlane {
   readonly timings: StartTimings;
   /** Stops every process (SIGTERM, SIGKILL after a bound) and removes the data directory. */
   stop(): Promise<void>;
+  /**
+   * Stops kube-apiserver alone and starts it again on the same port, certificates and etcd, as an
+   * upgrade or a crash would: clients must survive their watches breaking and the API being away.
+   */
+  restartApiserver(): Promise<void>;
 }
 
 // Attached processes of this process, killed at exit even when stop() never ran (a crashed test
@@ -256,6 +261,27 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       stop: () => {
         stopped ??= stopCluster(state);
         return stopped;
+      },
+      restartApiserver: async () => {
+        const at = state.processes.findIndex((p) => p.component === "kube-apiserver");
+        const old = state.processes[at]!;
+        attached.delete(old.pid);
+        await terminate(old.pid);
+        const record = start(
+          "kube-apiserver",
+          binaries.kubeApiserver,
+          apiserverArgs(layout, ports!),
+        );
+        (state.processes as ProcessRecord[])[at] = record;
+        await writeFile(layout.stateFile, renderState(state));
+        const readyz = `${server}/readyz`;
+        await waitReady(
+          record,
+          readyz,
+          httpOk(readyz, { ca: caPem, bearerToken: admin.token }),
+          timeoutMs,
+        );
+        log(`kube-apiserver restarted on ${server}`);
       },
     };
   } catch (err) {
