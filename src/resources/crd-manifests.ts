@@ -20,6 +20,8 @@ export function renderCrd(def: CrdDefinition): string {
     lineWidth: -1,
     noRefs: true,
     sortKeys: false,
+    // Biome formats YAML with double quotes; the generated files must pass `biome check` unchanged.
+    quoteStyle: "double",
   });
   return `${HEADER}\n---\n${body}`;
 }

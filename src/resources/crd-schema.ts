@@ -281,6 +281,9 @@ const duration = (description: string) =>
     pattern: DURATION_PATTERN,
   });
 
+/** CEL: true when the field is not a well-formed duration (the rule then defers to the pattern). */
+const notADuration = (field: string) => `!${field}.matches(${celString(DURATION_PATTERN)})`;
+
 const deliverySchema = object(
   "How the channel's delivery process retries; omitted fields take the controller's defaults.",
   {
@@ -301,13 +304,14 @@ const deliverySchema = object(
   {
     rules: [
       {
-        // A bare "0" is valid Go but not every CEL implementation's duration(); it is compared as text.
-        rule: "!has(self.initialBackoff) || !has(self.maxBackoff) || self.initialBackoff == '0' || (self.maxBackoff != '0' && duration(self.maxBackoff) >= duration(self.initialBackoff))",
+        // Malformed durations are left to the pattern's message. A bare "0" is valid Go but not every
+        // CEL implementation's duration(), so it is compared as text.
+        rule: `!has(self.initialBackoff) || !has(self.maxBackoff) || ${notADuration("self.initialBackoff")} || ${notADuration("self.maxBackoff")} || self.initialBackoff == '0' || (self.maxBackoff != '0' && duration(self.maxBackoff) >= duration(self.initialBackoff))`,
         message: "delivery.maxBackoff must not be shorter than delivery.initialBackoff",
         fieldPath: ".maxBackoff",
       },
       {
-        rule: "!has(self.timeout) || (self.timeout != '0' && duration(self.timeout) > duration('0s'))",
+        rule: `!has(self.timeout) || ${notADuration("self.timeout")} || (self.timeout != '0' && duration(self.timeout) > duration('0s'))`,
         message: "delivery.timeout must be longer than 0",
         fieldPath: ".timeout",
       },

@@ -1,7 +1,13 @@
-// Where the e2e tests find the run's control plane: the kubeconfig the cluster harness wrote.
+// Where the operator's e2e tests find the run's control plane: the kubeconfig global-setup.ts
+// provides (its own control plane, or the cluster of SEGWATCH_E2E_KUBECONFIG).
+
+import { inject } from "vitest";
 
 export function e2eKubeconfigPath(): string {
-  const path = process.env.SEGWATCH_E2E_KUBECONFIG;
-  if (!path) throw new Error("SEGWATCH_E2E_KUBECONFIG is not set (no control plane for this run)");
-  return path;
+  return inject("kubeconfig");
+}
+
+/** Whether the run started the control plane itself (so the launcher and its binaries are here). */
+export function ownControlPlane(): boolean {
+  return inject("ownControlPlane");
 }

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ownControlPlane } from "./cluster-access.ts";
 import { kubectlAt, until } from "./operator-support.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -33,62 +34,62 @@ async function freePort(): Promise<number> {
   });
 }
 
-beforeAll(async () => {
-  const port = await freePort();
-  state = mkdtempSync(join(tmpdir(), "segwatch-dev-cluster-"));
-  api = `http://127.0.0.1:${port}`;
-  child = spawn(
-    process.execPath,
-    [
-      join(ROOT, "src", "cli", "main.ts"),
-      "dev",
-      "--cluster",
-      "--state",
-      state,
-      "--port",
-      String(port),
-    ],
-    {
-      cwd: ROOT,
-      env: { ...process.env, SEGWATCH_API_TOKEN: TOKEN, NATS_URL: "" },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  child.stdout!.setEncoding("utf8").on("data", (d: string) => {
-    output += d;
-  });
-  child.stderr!.setEncoding("utf8").on("data", (d: string) => {
-    output += d;
-  });
-  exited = new Promise((resolve) => child!.on("exit", (code) => resolve(code)));
-  await until(
-    "segwatch dev --cluster is running",
-    () => output.includes("segwatch dev is running") || undefined,
-    100_000,
-  ).catch((err) => {
-    throw new Error(`${String(err)}\n--- segwatch dev output ---\n${output}`);
-  });
-}, 120_000);
-
-afterAll(async () => {
-  if (child && child.exitCode === null) {
-    child.kill("SIGTERM");
-    await exited;
-  }
-  if (state) {
-    await run(
+describe.skipIf(!ownControlPlane())("segwatch dev --cluster", () => {
+  beforeAll(async () => {
+    const port = await freePort();
+    state = mkdtempSync(join(tmpdir(), "segwatch-dev-cluster-"));
+    api = `http://127.0.0.1:${port}`;
+    child = spawn(
       process.execPath,
-      [join(ROOT, "src", "cli", "main.ts"), "cluster", "down", "--state", state],
+      [
+        join(ROOT, "src", "cli", "main.ts"),
+        "dev",
+        "--cluster",
+        "--state",
+        state,
+        "--port",
+        String(port),
+      ],
       {
         cwd: ROOT,
-        timeout: 60_000,
+        env: { ...process.env, SEGWATCH_API_TOKEN: TOKEN, NATS_URL: "" },
+        stdio: ["ignore", "pipe", "pipe"],
       },
-    ).catch(() => {});
-    rmSync(state, { recursive: true, force: true });
-  }
-});
+    );
+    child.stdout!.setEncoding("utf8").on("data", (d: string) => {
+      output += d;
+    });
+    child.stderr!.setEncoding("utf8").on("data", (d: string) => {
+      output += d;
+    });
+    exited = new Promise((resolve) => child!.on("exit", (code) => resolve(code)));
+    await until(
+      "segwatch dev --cluster is running",
+      () => output.includes("segwatch dev is running") || undefined,
+      100_000,
+    ).catch((err) => {
+      throw new Error(`${String(err)}\n--- segwatch dev output ---\n${output}`);
+    });
+  }, 120_000);
 
-describe("segwatch dev --cluster", () => {
+  afterAll(async () => {
+    if (child && child.exitCode === null) {
+      child.kill("SIGTERM");
+      await exited;
+    }
+    if (state) {
+      await run(
+        process.execPath,
+        [join(ROOT, "src", "cli", "main.ts"), "cluster", "down", "--state", state],
+        {
+          cwd: ROOT,
+          timeout: 60_000,
+        },
+      ).catch(() => {});
+      rmSync(state, { recursive: true, force: true });
+    }
+  });
+
   it("runs the samples from the cluster and delivers the brief's entry to the dev inbox", async () => {
     const kubeconfig = join(state, "kubeconfig");
     await kubectlAt(kubeconfig, [
