@@ -19,9 +19,12 @@ import {
 } from "./operator-support.ts";
 
 const TOKEN = "e2e-collect-token";
+const REST_TOKEN = "e2e-rest-token";
 const PARTITIONS = 4;
 
 let ns = "";
+/** The REST test's own namespace (account), opened by REST_TOKEN. */
+let restNs = "";
 let stack: Stack;
 let api: RunningApi;
 let evaluator: Evaluator;
@@ -30,7 +33,8 @@ let receiver: Awaited<ReturnType<typeof startReceiver>>;
 
 beforeAll(async () => {
   ns = await createNamespace("e2e-collect");
-  stack = await startStack([ns]);
+  restNs = await createNamespace("e2e-rest");
+  stack = await startStack([ns, restNs]);
   await stack.startController();
   receiver = await startReceiver();
   evaluator = await runEvaluator({ connection: stack.nc, partitions: PARTITIONS });
@@ -44,7 +48,13 @@ beforeAll(async () => {
   api = await runApi({
     source: stack.source,
     connection: stack.nc,
-    config: { tokens: new Map([[TOKEN, ns]]), partitions: PARTITIONS },
+    config: {
+      tokens: new Map([
+        [TOKEN, ns],
+        [REST_TOKEN, restNs],
+      ]),
+      partitions: PARTITIONS,
+    },
     listen: { host: "127.0.0.1", port: 0 },
     processMetrics: false,
     env: {},
@@ -58,6 +68,7 @@ afterAll(async () => {
   await receiver?.close();
   await stack?.close();
   if (ns) await deleteNamespace(ns);
+  if (restNs) await deleteNamespace(restNs);
 });
 
 describe("collect → evaluator → webhook, with resources from kubectl", () => {
@@ -133,5 +144,77 @@ spec:
     ).replaceAll("-", "");
     expect(body.meta.subscription_id).toBe(uid);
     expect(entry.headers["webhook-signature"]).toMatch(/^v1,/);
+  });
+
+  it("REST API writes land as custom resources in the token's namespace, credentials in a Secret", async () => {
+    const auth = { authorization: REST_TOKEN };
+    const seg = await fetch(`${api.url}/api/segment`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "text/plain" },
+      body: 'FILTER AND ( plan = "pro" ) FROM user ALIAS pro_users',
+    });
+    expect(seg.status).toBe(200);
+    const segId = ((await seg.json()) as { data: { id: string } }).data.id;
+    const sub = await fetch(`${api.url}/api/subscription`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify({
+        channel: "webhook",
+        name: "rest-hook",
+        segment_ids: [segId],
+        webhook_url: receiver.url,
+        headers: { Authorization: "Bearer s3cret", best_number: "47" },
+      }),
+    });
+    expect(sub.status).toBe(200);
+
+    // kubectl sees both, in the token's namespace only, and they become Ready.
+    const names = await kubectl([
+      "get",
+      "segments.segwatch.io,subscriptions.segwatch.io",
+      "-n",
+      restNs,
+      "-o",
+      "name",
+    ]);
+    expect(names.trim().split("\n").sort()).toEqual([
+      expect.stringMatching(/^segment\.segwatch\.io\//),
+      "subscription.segwatch.io/rest-hook",
+    ]);
+    expect(await kubectl(["get", "segments.segwatch.io", "-n", ns, "-o", "name"])).not.toMatch(
+      /pro_users|pro-users/,
+    );
+    await kubectl([
+      "wait",
+      "-n",
+      restNs,
+      "--for=condition=Ready",
+      "--timeout=60s",
+      "segments.segwatch.io,subscriptions.segwatch.io",
+      "--all",
+    ]);
+    const spec = JSON.parse(
+      await kubectl([
+        "get",
+        "subscriptions.segwatch.io/rest-hook",
+        "-n",
+        restNs,
+        "-o",
+        "jsonpath={.spec.webhook}",
+      ]),
+    ) as {
+      headers?: Record<string, string>;
+      headersFrom?: { name: string; secretKeyRef: { name: string; key: string } }[];
+    };
+    expect(spec.headers).toEqual({ best_number: "47" });
+    expect(JSON.stringify(spec)).not.toContain("s3cret");
+    const ref = spec.headersFrom?.find((h) => h.name === "Authorization")?.secretKeyRef;
+    expect(ref).toBeDefined();
+    const secret = JSON.parse(
+      await kubectl(["get", `secret/${ref!.name}`, "-n", restNs, "-o", "json"]),
+    ) as { data: Record<string, string> };
+    expect(Buffer.from(secret.data[ref!.key] ?? "", "base64").toString("utf8")).toBe(
+      "Bearer s3cret",
+    );
   });
 });
