@@ -4,20 +4,15 @@
 import { resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { runApi } from "../api/app.ts";
-import { natsConnectivity, type ReadinessCheck } from "../api/health.ts";
 import { jsonLogger, runController, runStatus } from "../controller/index.ts";
 import { runDeliveryWorker } from "../delivery/run.ts";
-import { OwnershipError, partitionsOfReplica, replicaOrdinal } from "../evaluator/ownership.ts";
 import { runEvaluator } from "../evaluator/run.ts";
 import { bootstrap } from "../nats/bootstrap.ts";
 import { connectNats, type NatsSettings } from "../nats/connection.ts";
-import { DEFAULT_PARTITIONS } from "../profile/identity.ts";
 import { DirectorySource } from "../resources/directory-source.ts";
 import { CHANNELS, type Channel } from "../resources/types.ts";
-import { DEFAULT_HEALTH_HOST } from "./defaults.ts";
 import { runDev } from "./dev.ts";
 import { runDlqList, runDlqReplay } from "./dlq.ts";
-import { startHealthServer } from "./health-server.ts";
 import { parsePartitionList, untilSignal } from "./process.ts";
 import { runSegmentEval } from "./segment-eval.ts";
 import { runSegmentTest, UsageError } from "./segment-test.ts";
@@ -53,23 +48,6 @@ const resourcesOption = () =>
     "--resources <dir>",
     "a folder of segwatch.io/v1alpha1 manifests (the directory resource source)",
   ).default(".segwatch/resources");
-const healthPortOption = () =>
-  new Option("--health-port <port>", "serve /healthz and /readyz on this port (default none)")
-    .env("SEGWATCH_HEALTH_PORT")
-    .argParser(parsePositiveInt);
-/** Probes for processes without an HTTP API: ready once started, while NATS is connected. */
-const startProbes = async (port: number | undefined, checks: ReadinessCheck[]) =>
-  port === undefined ? undefined : startHealthServer(DEFAULT_HEALTH_HOST, port, checks);
-const startedCheck = () => {
-  let started = false;
-  return {
-    name: "started",
-    problem: () => (started ? undefined : "starting"),
-    done: () => {
-      started = true;
-    },
-  };
-};
 const natsSettings = (url: string | undefined): NatsSettings | undefined =>
   url ? { url } : undefined;
 
@@ -164,17 +142,12 @@ program
   )
   .addOption(natsOption())
   .addOption(resourcesOption())
-  .addOption(healthPortOption())
-  .action(async (opts: { nats?: string; resources: string; healthPort?: number }) => {
+  .action(async (opts: { nats?: string; resources: string }) => {
     const source = new DirectorySource({ dir: resolve(opts.resources) });
     const nc = await connectNats("segwatch-controller", natsSettings(opts.nats));
-    const started = startedCheck();
-    const probes = await startProbes(opts.healthPort, [natsConnectivity(nc), started]);
     const buckets = await bootstrap(nc);
     const controller = await runController({ source, nc, buckets, log: jsonLogger });
-    started.done();
     await untilSignal();
-    await probes?.close();
     await controller.stop();
     await source.close();
     await nc.drain();
@@ -190,59 +163,16 @@ program
       .argParser(parsePositiveInt),
   )
   .option("--owned <list>", "partitions this process owns, e.g. 0-7 or 0,2,4 (default all)")
-  .addOption(
-    new Option(
-      "--replica <ordinal>",
-      "this replica's ordinal, or a StatefulSet pod name ending in -<ordinal>: own its share of the partitions (with --replicas)",
-    )
-      .env("SEGWATCH_REPLICA")
-      .conflicts("owned"),
-  )
-  .addOption(
-    new Option("--replicas <n>", "how many evaluator replicas share the partitions")
-      .env("SEGWATCH_REPLICAS")
-      .argParser(parsePositiveInt),
-  )
-  .addOption(healthPortOption())
-  .action(
-    async (opts: {
-      nats?: string;
-      partitions?: number;
-      owned?: string;
-      replica?: string;
-      replicas?: number;
-      healthPort?: number;
-    }) => {
-      let owned = opts.owned ? parsePartitionList(opts.owned) : undefined;
-      if (opts.replica !== undefined) {
-        try {
-          owned = partitionsOfReplica(
-            replicaOrdinal(opts.replica),
-            opts.replicas ?? 1,
-            opts.partitions ?? DEFAULT_PARTITIONS,
-          );
-        } catch (err) {
-          if (!(err instanceof OwnershipError)) throw err;
-          process.stderr.write(`segwatch evaluator: ${err.message}\n`);
-          process.exitCode = 2;
-          return;
-        }
-      }
-      const nc = await connectNats("segwatch-evaluator", natsSettings(opts.nats));
-      const started = startedCheck();
-      const probes = await startProbes(opts.healthPort, [natsConnectivity(nc), started]);
-      const evaluator = await runEvaluator({
-        connection: nc,
-        ...(opts.partitions ? { partitions: opts.partitions } : {}),
-        ...(owned ? { owned } : {}),
-      });
-      started.done();
-      await untilSignal();
-      await probes?.close();
-      await evaluator.stop();
-      await nc.drain();
-    },
-  );
+  .action(async (opts: { nats?: string; partitions?: number; owned?: string }) => {
+    const nats = natsSettings(opts.nats);
+    const evaluator = await runEvaluator({
+      ...(nats ? { nats } : {}),
+      ...(opts.partitions ? { partitions: opts.partitions } : {}),
+      ...(opts.owned ? { owned: parsePartitionList(opts.owned) } : {}),
+    });
+    await untilSignal();
+    await evaluator.stop();
+  });
 
 program
   .command("deliver")
