@@ -4,18 +4,19 @@
 import { resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { runApi } from "../api/app.ts";
-import { jsonLogger, runController, runStatus } from "../controller/index.ts";
+import { jsonLogger, runStatus } from "../controller/index.ts";
 import { runDeliveryWorker } from "../delivery/run.ts";
 import { runEvaluator } from "../evaluator/run.ts";
-import { bootstrap } from "../nats/bootstrap.ts";
-import { connectNats, type NatsSettings } from "../nats/connection.ts";
+import type { NatsSettings } from "../nats/connection.ts";
 import { DirectorySource } from "../resources/directory-source.ts";
 import { CHANNELS, type Channel } from "../resources/types.ts";
+import { runControllerCommand } from "./controller-command.ts";
 import { runDev } from "./dev.ts";
 import { runDlqList, runDlqReplay } from "./dlq.ts";
 import { parsePartitionList, untilSignal } from "./process.ts";
 import { runSegmentEval } from "./segment-eval.ts";
 import { runSegmentTest, UsageError } from "./segment-test.ts";
+import { openSource, type SourceFlags, withSourceOptions } from "./source-options.ts";
 
 const program = new Command()
   .name("segwatch")
@@ -120,13 +121,11 @@ program
     await dev.stop();
   });
 
-program
-  .command("api")
+withSourceOptions(program.command("api"))
   .description("Serve the collect endpoint and the REST API (tokens from $SEGWATCH_API_TOKEN(S)).")
   .addOption(natsOption())
-  .addOption(resourcesOption())
-  .action(async (opts: { nats?: string; resources: string }) => {
-    const source = new DirectorySource({ dir: resolve(opts.resources) });
+  .action(async (opts: SourceFlags & { nats?: string }) => {
+    const { source } = openSource(opts, (err) => jsonLogger.error(err.message));
     const nats = natsSettings(opts.nats);
     const api = await runApi({ source, ...(nats ? { nats } : {}) });
     process.stdout.write(`segwatch api: listening on ${api.url}\n`);
@@ -135,23 +134,43 @@ program
     await source.close();
   });
 
-program
-  .command("controller")
+withSourceOptions(program.command("controller"))
   .description(
     "Reconcile Segments, Subscriptions and ProfileSchemas into the registry and their status.",
   )
   .addOption(natsOption())
-  .addOption(resourcesOption())
-  .action(async (opts: { nats?: string; resources: string }) => {
-    const source = new DirectorySource({ dir: resolve(opts.resources) });
-    const nc = await connectNats("segwatch-controller", natsSettings(opts.nats));
-    const buckets = await bootstrap(nc);
-    const controller = await runController({ source, nc, buckets, log: jsonLogger });
-    await untilSignal();
-    await controller.stop();
-    await source.close();
-    await nc.drain();
-  });
+  .option("--no-leader-elect", "reconcile without electing a leader (--source kube)")
+  .option(
+    "--lease-namespace <namespace>",
+    "namespace of the leader-election Lease (default $POD_NAMESPACE or default)",
+  )
+  .option("--health-addr <host:port>", "where /healthz, /readyz and /metrics listen", ":8081")
+  .option(
+    "--delivery-image <image>",
+    "keep a delivery Deployment per channel in use, running this image (--source kube)",
+  )
+  .option(
+    "--delivery-namespace <namespace>",
+    "namespace of the delivery Deployments (default $POD_NAMESPACE or default)",
+  )
+  .option("--delivery-nats <url>", "NATS URL the delivery Deployments use (default --nats)")
+  .action(
+    async (
+      opts: SourceFlags & {
+        nats?: string;
+        leaderElect: boolean;
+        leaseNamespace?: string;
+        healthAddr: string;
+        deliveryImage?: string;
+        deliveryNamespace?: string;
+        deliveryNats?: string;
+      },
+    ) => {
+      const run = await runControllerCommand(opts);
+      await untilSignal();
+      await run.stop();
+    },
+  );
 
 program
   .command("evaluator")

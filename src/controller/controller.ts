@@ -9,9 +9,15 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { type BootstrapOptions, type Buckets, bootstrap } from "../nats/bootstrap.ts";
 import type { ResourceSource } from "../resources/source.ts";
 import { keyString, RESOURCE_KINDS, type ResourceKey } from "../resources/types.ts";
+import type { ChannelWorkloads } from "./channel-workloads.ts";
 import { ConsumerManager } from "./consumers.ts";
 import { IdMemory, type ReconcileContext } from "./context.ts";
-import { CONTROLLER_DEFAULTS, type ControllerSettings } from "./defaults.ts";
+import {
+  CONTROLLER_DEFAULTS,
+  type ControllerSettings,
+  DELIVERY_DEPLOYMENT_DEFAULTS,
+} from "./defaults.ts";
+import { subscriptionsPerChannel } from "./delivery-deployments.ts";
 import { DependencyIndex } from "./dependencies.ts";
 import { collectGarbage, parseRegistryKey } from "./garbage-collector.ts";
 import { type Logger, silentLogger } from "./logger.ts";
@@ -31,6 +37,8 @@ export interface ControllerOptions {
   /** Overrides of CONTROLLER_DEFAULTS (tests shorten the resync). */
   readonly settings?: Partial<ControllerSettings>;
   readonly now?: () => Date;
+  /** Per-channel delivery workers to keep in line with the subscriptions (cluster Deployments). */
+  readonly workloads?: ChannelWorkloads;
 }
 
 export class Controller {
@@ -45,6 +53,8 @@ export class Controller {
   private resyncTimer: NodeJS.Timeout | undefined;
   private resyncing: Promise<void> | undefined;
   private running = false;
+  private workloadsTimer: NodeJS.Timeout | undefined;
+  private workloadsSync: Promise<void> | undefined;
   private reconciles = 0;
   private failures = 0;
 
@@ -95,9 +105,11 @@ export class Controller {
     this.stopWatch?.();
     this.stopStats?.();
     if (this.resyncTimer) clearInterval(this.resyncTimer);
+    if (this.workloadsTimer) clearTimeout(this.workloadsTimer);
     this.queue.shutDown();
     await Promise.all(this.workers);
     await this.resyncing?.catch(() => {});
+    await this.workloadsSync;
     this.workers = [];
     this.log.info("controller stopped", { reconciles: this.reconciles, failures: this.failures });
   }
@@ -112,6 +124,7 @@ export class Controller {
           }
         }
         await this.collect();
+        this.scheduleWorkloads();
       } catch (err) {
         this.log.error("resync failed", { error: errorText(err) });
       } finally {
@@ -145,6 +158,7 @@ export class Controller {
       try {
         if (!key) continue;
         const result = await reconcile(this.ctx!, key);
+        if (key.kind === "Subscription") this.scheduleWorkloads();
         this.reconciles++;
         this.queue.forget(text);
         if (result.requeueAfterMs !== undefined) this.queue.addAfter(text, result.requeueAfterMs);
@@ -157,6 +171,32 @@ export class Controller {
         this.queue.done(text);
       }
     }
+  }
+
+  /** Brings the channels' delivery workers in line soon; bursts of changes coalesce into one sync. */
+  private scheduleWorkloads(): void {
+    const workloads = this.options.workloads;
+    if (!workloads || !this.running || this.workloadsTimer) return;
+    this.workloadsTimer = setTimeout(() => {
+      this.workloadsTimer = undefined;
+      if (this.workloadsSync) {
+        // One sync at a time; the one running may have read before this change: go again after it.
+        void this.workloadsSync.then(() => this.scheduleWorkloads());
+        return;
+      }
+      this.workloadsSync = (async () => {
+        try {
+          const subs = await this.options.source.list("Subscription");
+          await workloads.sync(subscriptionsPerChannel(subs));
+        } catch (err) {
+          // The next resync tries again.
+          this.log.error("syncing the delivery workloads failed", { error: errorText(err) });
+        } finally {
+          this.workloadsSync = undefined;
+        }
+      })();
+    }, DELIVERY_DEPLOYMENT_DEFAULTS.syncDelayMs);
+    this.workloadsTimer.unref();
   }
 
   private async collect(): Promise<void> {

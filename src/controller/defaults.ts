@@ -37,6 +37,41 @@ export const CONTROLLER_DEFAULTS = {
   segmentFactsCacheSize: 10_000,
 } as const;
 
+/**
+ * Leader election through a coordination.k8s.io/v1 Lease, with controller-runtime's timings: a
+ * leader renews every retry period and steps down when it could not renew for the renew deadline;
+ * the others take over when the lease was not renewed for the lease duration (measured on their own
+ * clock from when they saw it change), or at once when the leader released it.
+ */
+export const LEADER_ELECTION_DEFAULTS = {
+  leaseDurationMs: 15 * SECOND_MS,
+  renewDeadlineMs: 10 * SECOND_MS,
+  retryPeriodMs: 2 * SECOND_MS,
+  /** Candidates retry within [retry, retry · (1 + jitter)] so they do not all ask at once. */
+  retryJitter: 0.2,
+  /** The Lease's name, in the controller's namespace. */
+  leaseName: "segwatch-controller",
+} as const;
+
+export type LeaderElectionSettings = {
+  -readonly [K in keyof typeof LEADER_ELECTION_DEFAULTS]: (typeof LEADER_ELECTION_DEFAULTS)[K] extends string
+    ? string
+    : number;
+};
+
+/**
+ * The per-channel delivery Deployments the controller keeps on a cluster: `segwatch deliver
+ * --channel <c>` in a Deployment named `<prefix><channel>`, created when the channel's first
+ * subscription appears and scaled to zero when its last one goes.
+ */
+export const DELIVERY_DEPLOYMENT_DEFAULTS = {
+  namePrefix: "segwatch-deliver-",
+  image: "segwatch:latest",
+  replicas: 1,
+  /** After a subscription changes, the channels' Deployments are brought in line this much later. */
+  syncDelayMs: 250,
+} as const;
+
 /** CONTROLLER_DEFAULTS' shape with plain numbers, for overrides. */
 export type ControllerSettings = { -readonly [K in keyof typeof CONTROLLER_DEFAULTS]: number };
 
@@ -56,6 +91,12 @@ export const SIGNING_SECRET_BYTES = 24;
 
 /** Label on an inline segment naming the subscription it belongs to. */
 export const SUBSCRIPTION_LABEL = "segwatch.io/subscription";
+
+/**
+ * The finalizer on every Subscription: its deletion waits until the controller has removed what
+ * lives outside the API server (its NATS consumers and registry record).
+ */
+export const CLEANUP_FINALIZER = "segwatch.io/cleanup";
 
 /** Default transitions a subscription delivers. */
 export const DEFAULT_EVENTS = ["enter", "exit"] as const;

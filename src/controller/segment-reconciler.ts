@@ -11,6 +11,7 @@ import { buildSegmentRecord } from "./record-builders.ts";
 import { evaluateSegment } from "./segment-compile.ts";
 import { segmentFacts, segmentIdentifiers } from "./segment-index.ts";
 import { writeStatusIfChanged } from "./status-write.ts";
+import { reportTransition } from "./transition-events.ts";
 
 export async function reconcileSegment(
   ctx: ReconcileContext,
@@ -55,6 +56,7 @@ export async function reconcileSegment(
     conditions: setConditions(segment.status?.conditions, [outcome.ready], generation, ctx.now()),
   };
   await writeStatusIfChanged(ctx.source, "Segment", namespace, name, segment.status, status);
+  await reportTransition(ctx, segment, segment.status?.conditions, status.conditions);
 
   ctx.deps.setRefs(key, facts.includes);
   wake(

@@ -33,8 +33,9 @@ import {
   trueCondition,
 } from "./conditions.ts";
 import type { ReconcileContext, ReconcileResult } from "./context.ts";
+import { CLEANUP_FINALIZER, inlineSegmentName } from "./defaults.ts";
 import { collectGarbage } from "./garbage-collector.ts";
-import { reconcileInlineSegment } from "./inline-segment.ts";
+import { ownedBy, reconcileInlineSegment } from "./inline-segment.ts";
 import { loadNamespace } from "./namespace-view.ts";
 import { ConditionType, Reason } from "./reasons.ts";
 import { buildSubscriptionRecord, type ResolvedChannel } from "./record-builders.ts";
@@ -48,6 +49,7 @@ import {
   deliveryCounters,
 } from "./subscription-progress.ts";
 import { resolveSegments } from "./subscription-segments.ts";
+import { reportTransition } from "./transition-events.ts";
 
 /** Validation errors about which segments a subscription listens to; the rest are delivery's. */
 export function isSegmentsPath(path: string): boolean {
@@ -75,6 +77,12 @@ export async function reconcileSubscription(
     await collectGarbage(ctx, { namespace });
     return {};
   }
+  if (sub.metadata.deletionTimestamp) {
+    await finalizeSubscription(ctx, key, sub);
+    return {};
+  }
+  // Before anything outside the API server exists for it: its deletion then waits for the cleanup.
+  await ctx.source.addFinalizer("Subscription", namespace, name, CLEANUP_FINALIZER);
 
   const now = ctx.now();
   const id = resourceId(sub.metadata);
@@ -235,8 +243,34 @@ export async function reconcileSubscription(
     sub.status as Subscription["status"],
     status as NonNullable<Subscription["status"]>,
   );
+  await reportTransition(ctx, sub, previousStatus?.conditions, status.conditions);
   if (consumerError !== undefined) throw consumerError;
   return requeueAfterMs === undefined ? {} : { requeueAfterMs };
+}
+
+/**
+ * A subscription being deleted (its finalizer holds it): the registry record goes first (it going is
+ * what tells the evaluators and workers to stop), then its consumers and its inline segment, then the
+ * finalizer, which lets the API server complete the deletion.
+ */
+async function finalizeSubscription(
+  ctx: ReconcileContext,
+  key: ResourceKey,
+  sub: Subscription,
+): Promise<void> {
+  const { namespace, name } = key;
+  const id = resourceId(sub.metadata);
+  await ctx.registry.delete(registryKey.subscription(namespace, id));
+  await ctx.consumers.remove(id, { purge: true });
+  const inline = await ctx.source.get("Segment", namespace, inlineSegmentName(name));
+  if (inline && ownedBy(inline, sub))
+    await ctx.source.delete("Segment", namespace, inline.metadata.name);
+  ctx.deps.forget(key);
+  ctx.ids.delete(key);
+  if (sub.metadata.finalizers?.includes(CLEANUP_FINALIZER)) {
+    await ctx.source.removeFinalizer("Subscription", namespace, name, CLEANUP_FINALIZER);
+    ctx.log.info("subscription cleaned up", { namespace, name, id });
+  }
 }
 
 function isNonEmptyString(v: unknown): v is string {

@@ -186,6 +186,14 @@ export class DirectorySource implements ResourceSource {
     });
   }
 
+  /** Deletion is immediate here: the controller cleans up when it sees the resource gone. */
+  async addFinalizer(): Promise<void> {}
+
+  async removeFinalizer(): Promise<void> {}
+
+  /** No event store beside the files; the controller's log has the transitions. */
+  async recordEvent(): Promise<void> {}
+
   // ---- watching --------------------------------------------------------------------------------
 
   watch(onChange: (key: ResourceKey) => void): () => void {

@@ -33,12 +33,46 @@ export interface ResourceSource {
   /** Creates or replaces a Secret (used by the REST API for sensitive values it receives). */
   writeSecret(namespace: string, name: string, data: SecretData): Promise<void>;
   /**
+   * Adds a finalizer unless the resource has it: its deletion then waits until the finalizer is
+   * removed. A source that deletes at once (a folder of manifests) keeps none: a no-op there.
+   */
+  addFinalizer(
+    kind: ResourceKind,
+    namespace: string,
+    name: string,
+    finalizer: string,
+  ): Promise<void>;
+  /** Removes a finalizer (no-op when absent or gone); the last one going completes a deletion. */
+  removeFinalizer(
+    kind: ResourceKind,
+    namespace: string,
+    name: string,
+    finalizer: string,
+  ): Promise<void>;
+  /**
+   * Records an event about a resource for its users (`kubectl describe`, `kubectl events`): a
+   * Kubernetes Event, where there is an API server. Best effort: a failure is reported, not thrown.
+   */
+  recordEvent(event: ResourceEvent): Promise<void>;
+  /**
    * Calls onChange with the key of every resource that is added, changed or deleted (and of every
    * resource once at the start). Keys only: the receiver reads the current state. Returns a stop
    * function.
    */
   watch(onChange: (key: ResourceKey) => void): () => void;
   close(): Promise<void>;
+}
+
+/** Something users should know about a resource (events.k8s.io/v1 Event). */
+export interface ResourceEvent {
+  readonly regarding: ResourceKey & { readonly uid?: string; readonly resourceVersion?: string };
+  readonly type: "Normal" | "Warning";
+  /** CamelCase, machine-readable (a condition reason). */
+  readonly reason: string;
+  /** What the controller was doing: "Reconcile", "Delete". */
+  readonly action: string;
+  /** Human-readable (at most 1 kB on a cluster). */
+  readonly note: string;
 }
 
 /** Thrown by a source for a write that conflicts with the stored state (e.g. an invalid manifest). */
