@@ -13,6 +13,7 @@ import { connectNats, type NatsSettings } from "../nats/connection.ts";
 import { DEFAULT_PARTITIONS } from "../profile/identity.ts";
 import { DirectorySource } from "../resources/directory-source.ts";
 import { CHANNELS, type Channel } from "../resources/types.ts";
+import { registerClusterCommands } from "./cluster.ts";
 import { parseHostPort, runControllerCommand } from "./controller-command.ts";
 import { runDev } from "./dev.ts";
 import { runDlqList, runDlqReplay } from "./dlq.ts";
@@ -345,5 +346,6 @@ dlqFilterOptions(
 ).action(async (opts: DlqCliOptions) => {
   await runDlqReplay(dlqOptions(opts));
 });
+registerClusterCommands(program);
 
 await program.parseAsync(process.argv);

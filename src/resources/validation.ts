@@ -4,6 +4,7 @@
 
 import { parseStatement, SegmentQLError } from "../segmentql/index.ts";
 import { parseFieldType } from "../segmentql/values.ts";
+import { HEADER_NAME_PATTERN, LIMITS, ROLE_ARN_PATTERN, SLUG_PATTERN } from "./field-rules.ts";
 import {
   CHANNELS,
   type Channel,
@@ -32,9 +33,10 @@ const CHANNEL_BLOCK: Readonly<Record<Channel, keyof SubscriptionSpec>> = {
 /** DNS-1123 label: what Kubernetes accepts as a resource name. */
 const NAME_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 export const MAX_NAME_LENGTH = 63;
-/** Slugs are SegmentQL identifiers (INCLUDE uses them) and the REST API's segment names. */
-const SLUG_RE = /^[a-z0-9_][a-z0-9_.-]*$/;
-const HEADER_NAME_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+// Shared with the CRD schemas (crd-schema.ts), so the API server and segwatch accept the same values.
+const SLUG_RE = new RegExp(SLUG_PATTERN);
+const HEADER_NAME_RE = new RegExp(HEADER_NAME_PATTERN);
+const ROLE_ARN_RE = new RegExp(ROLE_ARN_PATTERN);
 
 export function validateName(name: unknown, path = "metadata.name"): FieldError[] {
   if (typeof name !== "string" || name === "")
@@ -158,8 +160,7 @@ export function validateSubscriptionSpec(spec: SubscriptionSpec | undefined): Fi
     if (!nonEmpty(k.region)) add("spec.kinesis.region", "Required", "the AWS region is required");
     if (!nonEmpty(k.stream))
       add("spec.kinesis.stream", "Required", "the Kinesis stream is required");
-    // Any account-id length: the brief's own example (13 digits) must be accepted; AWS judges the ARN.
-    if (k.roleArn !== undefined && !/^arn:aws[\w-]*:iam::\d+:role\/.+/.test(String(k.roleArn))) {
+    if (k.roleArn !== undefined && !ROLE_ARN_RE.test(String(k.roleArn))) {
       add(
         "spec.kinesis.roleArn",
         "Invalid",
@@ -330,8 +331,20 @@ export function validateProfileSchema(
       reason: "must be a non-empty list of field names",
     });
   }
-  for (const [field, type] of Object.entries(spec?.fields ?? {})) {
-    if (typeof type !== "string" || parseFieldType(type) === undefined) {
+  const declared = Object.entries(spec?.fields ?? {});
+  if (declared.length > LIMITS.schemaFields) {
+    errors.push({
+      path: "spec.fields",
+      code: "Invalid",
+      reason: `declares ${declared.length} fields; at most ${LIMITS.schemaFields} are allowed`,
+    });
+  }
+  for (const [field, type] of declared) {
+    if (
+      typeof type !== "string" ||
+      type.length > LIMITS.fieldTypeLength ||
+      parseFieldType(type) === undefined
+    ) {
       errors.push({
         path: `spec.fields.${field}`,
         code: "Invalid",

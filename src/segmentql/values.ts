@@ -64,7 +64,7 @@ export const FIELD_TYPES: readonly FieldType[] = [
 const FIELD_TYPE_SET: ReadonlySet<string> = new Set(FIELD_TYPES);
 
 /** Aliases users write in schemas for the canonical type names. */
-const FIELD_TYPE_ALIASES: Readonly<Record<string, FieldType>> = {
+export const FIELD_TYPE_ALIASES: Readonly<Record<string, FieldType>> = {
   date: "time",
   float: "number",
   float64: "number",
