@@ -55,6 +55,18 @@ export class ImageStepError extends Error {
   }
 }
 
+/** This process's environment without what an outer `npm run` adds about itself. */
+function inheritedEnv(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v === undefined || /^npm_(lifecycle|package|command|execpath|node_execpath)/i.test(k))
+      continue;
+    if (k === "INIT_CWD" || k === "NODE") continue;
+    out[k] = v;
+  }
+  return out;
+}
+
 /** A path inside the stage's filesystem → the folder that stands for it. */
 function inStage(state: StageState, path: string): string {
   const absolute = posix.resolve(state.cwd, path);
@@ -184,8 +196,9 @@ async function runStage(
           commandForm(ins.text),
           inStage(state, "."),
           {
+            // The machine's npm settings (registry, proxy, CA) stand in for the build host's.
+            ...inheritedEnv(),
             PATH: `${ctx.nodeBin}:/usr/local/bin:/usr/bin:/bin`,
-            HOME: ctx.home,
             // Each stage has its own npm cache, as in an image build, kept under .tools/ between
             // runs (never the user's ~/.npm: the runtime stage runs `npm cache clean --force`).
             npm_config_cache: join(ctx.cacheRoot, stage.name),

@@ -11,8 +11,6 @@ find "$dst" -maxdepth 1 -name '*.yaml' -delete
 shopt -s nullglob
 copied=0
 for f in "$src"/*.yaml; do
-  # crds/kustomization.yaml lists the CRDs for kustomize; it is not one.
-  [ "$(basename "$f")" = kustomization.yaml ] && continue
   cp "$f" "$dst/"
   copied=$((copied + 1))
 done

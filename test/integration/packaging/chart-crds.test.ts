@@ -8,7 +8,7 @@ const crds = new URL("../../../crds/", import.meta.url);
 const copies = new URL("../../../charts/segwatch/files/crds/", import.meta.url);
 const yamlFiles = (dir: URL) =>
   readdirSync(dir)
-    .filter((f) => f.endsWith(".yaml") && f !== "kustomization.yaml")
+    .filter((f) => f.endsWith(".yaml"))
     .sort();
 
 describe("charts/segwatch/files/crds", () => {
