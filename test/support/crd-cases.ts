@@ -451,7 +451,9 @@ export const CRD_CASES: readonly CrdCase[] = [
     name: "more declared fields than the schema allows",
     kind: "ProfileSchema",
     metadataName: "default",
-    spec: { fields: Object.fromEntries(Array.from({ length: 1025 }, (_, i) => [`f${i}`, "string"])) },
+    spec: {
+      fields: Object.fromEntries(Array.from({ length: 1025 }, (_, i) => [`f${i}`, "string"])),
+    },
     valid: false,
     rejectedBy: "schema",
     message: "spec.fields",
