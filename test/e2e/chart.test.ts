@@ -148,6 +148,31 @@ describe("the chart's RBAC", () => {
   });
 });
 
+describe("config/samples/kinesis", () => {
+  test("the Kinesis Subscription and its credentials Secret are accepted", async ({
+    namespace,
+  }) => {
+    const out = await kubectlOk(["apply", "-n", namespace, "-f", "config/samples/kinesis/"]);
+    expect(out).toContain("secret/kinesis-credentials created");
+    expect(out).toContain("subscription.segwatch.io/kinesis-paying-users created");
+    const spec = JSON.parse(
+      await kubectlOk([
+        "get",
+        "subscriptions.segwatch.io",
+        "kinesis-paying-users",
+        "-n",
+        namespace,
+        "-o",
+        "jsonpath={.spec.kinesis}",
+      ]),
+    );
+    expect(spec).toMatchObject({
+      region: "us-east-1",
+      credentialsSecretRef: { name: "kinesis-credentials" },
+    });
+  });
+});
+
 describe("the kustomize base on the API server", () => {
   test("kubectl kustomize config/default renders and is accepted (dry-run=server)", async ({
     namespace,
