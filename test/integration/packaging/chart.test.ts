@@ -182,6 +182,19 @@ describe("helm template with every option on", () => {
   });
 });
 
+describe("NOTES.txt", () => {
+  it("shows the first curl with the generated token and names the kinds fully", async () => {
+    const out = await helmOk(["install", "segwatch", CHART, "--namespace", NS, "--dry-run=client"]);
+    const notes = out.slice(out.indexOf("NOTES:"));
+    expect(notes).toContain(
+      "kubectl -n segwatch-system get secret segwatch-api-tokens -o jsonpath='{.data.token}'",
+    );
+    expect(notes).toContain("http://127.0.0.1:8080/collect/json/demo");
+    expect(notes).toContain("get segments.segwatch.io,subscriptions.segwatch.io");
+    expect(notes).not.toMatch(/get (sub|subs|subscriptions)\b(?!\.segwatch\.io)/);
+  });
+});
+
 describe("values.schema.json", () => {
   const rejects = async (args: string[]) => {
     const r = await helm(["template", "segwatch", CHART, ...args]);
