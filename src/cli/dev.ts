@@ -5,6 +5,7 @@
 
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { loadAll } from "js-yaml";
 import { runApi } from "../api/app.ts";
 import { runController } from "../controller/index.ts";
 import { jsonLogger } from "../controller/logger.ts";
@@ -15,6 +16,15 @@ import { connectNats } from "../nats/connection.ts";
 import { type NatsServer, startNatsServer } from "../nats/embedded-server.ts";
 import { DEFAULT_PARTITIONS } from "../profile/identity.ts";
 import { DirectorySource } from "../resources/directory-source.ts";
+import { loadKubeConfig } from "../resources/kube-client.ts";
+import { KubernetesSource } from "../resources/kubernetes-source.ts";
+import type { ResourceSource } from "../resources/source.ts";
+import {
+  API_VERSION,
+  DEFAULT_NAMESPACE,
+  RESOURCE_KINDS,
+  type Resource,
+} from "../resources/types.ts";
 import { DevInbox, devInboxRoutes } from "./dev-inbox.ts";
 
 /** The delivery lease of `segwatch dev`'s single worker. */
@@ -37,6 +47,11 @@ export interface DevOptions {
   readonly apiPort?: number;
   readonly apiToken?: string;
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Read and write resources on a cluster (its kubeconfig) instead of a folder; the samples are
+   * applied to namespace default when it has no Segments yet.
+   */
+  readonly cluster?: { readonly kubeconfigPath: string };
   readonly out: (line: string) => void;
 }
 
@@ -61,7 +76,7 @@ export async function runDev(opts: DevOptions): Promise<DevRun> {
   };
   try {
     const samples = resolve(opts.samplesDir ?? DEV_DEFAULTS.samplesDir);
-    await seedResources(resourcesDir, samples, port, opts.out);
+    if (!opts.cluster) await seedResources(resourcesDir, samples, port, opts.out);
 
     let server: NatsServer | undefined;
     let natsUrl = env.NATS_URL;
@@ -75,12 +90,19 @@ export async function runDev(opts: DevOptions): Promise<DevRun> {
     stops.push(() => nc.drain());
     const buckets = await bootstrap(nc);
 
-    const source = new DirectorySource({
-      dir: resourcesDir,
-      stateDir: join(stateDir, "state"),
-      onError: (err) => opts.out(`resources: ${err.message}`),
-    });
+    const onSourceError = (err: Error) => opts.out(`resources: ${err.message}`);
+    const source: ResourceSource = opts.cluster
+      ? new KubernetesSource({
+          kubeConfig: loadKubeConfig(opts.cluster.kubeconfigPath),
+          onError: onSourceError,
+        })
+      : new DirectorySource({
+          dir: resourcesDir,
+          stateDir: join(stateDir, "state"),
+          onError: onSourceError,
+        });
     stops.push(() => source.close());
+    if (opts.cluster) await seedCluster(source, samples, port, opts.out);
 
     const controller = await runController({ source, nc, buckets, log: jsonLogger });
     stops.push(() => controller.stop());
@@ -144,6 +166,29 @@ async function seedResources(
     );
   }
   out(`segwatch dev: copied the samples of ${samples} into ${dir}`);
+}
+
+/** On a cluster: the samples go to namespace default unless it has Segments already. */
+async function seedCluster(
+  source: ResourceSource,
+  samples: string,
+  port: number,
+  out: (line: string) => void,
+): Promise<void> {
+  if ((await source.list("Segment", DEFAULT_NAMESPACE)).length > 0) return;
+  for (const name of (await readdir(samples)).sort()) {
+    if (!/\.ya?ml$/.test(name)) continue;
+    const text = (await readFile(join(samples, name), "utf8")).replaceAll(
+      SAMPLE_INBOX_ORIGIN,
+      `http://127.0.0.1:${port}`,
+    );
+    for (const doc of loadAll(text)) {
+      const r = doc as Resource | null;
+      if (!r || r.apiVersion !== API_VERSION || !RESOURCE_KINDS.includes(r.kind)) continue;
+      await source.apply({ ...r, metadata: { ...r.metadata, namespace: DEFAULT_NAMESPACE } });
+    }
+  }
+  out(`segwatch dev: applied the samples of ${samples} to namespace ${DEFAULT_NAMESPACE}`);
 }
 
 /** The origin the samples' webhook subscriptions use for the dev inbox. */

@@ -16,6 +16,7 @@ import { CHANNELS, type Channel } from "../resources/types.ts";
 import { registerClusterCommands } from "./cluster.ts";
 import { parseHostPort, runControllerCommand } from "./controller-command.ts";
 import { runDev } from "./dev.ts";
+import { devClusterKubeconfig } from "./dev-cluster.ts";
 import { runDlqList, runDlqReplay } from "./dlq.ts";
 import { startHealthServer } from "./health-server.ts";
 import { parsePartitionList, untilSignal } from "./process.ts";
@@ -114,9 +115,16 @@ program
     "the manifests folder (default <state>/resources, seeded from config/samples)",
   )
   .option("--port <port>", "API port (default $SEGWATCH_API_PORT or 8080)", parsePositiveInt)
-  .action(async (opts: { state: string; resources?: string; port?: number }) => {
+  .option(
+    "--cluster",
+    "keep resources on the local control plane of <state> (`segwatch cluster up`; started if none runs)",
+  )
+  .action(async (opts: { state: string; resources?: string; port?: number; cluster?: boolean }) => {
+    const out = (line: string) => process.stdout.write(`${line}\n`);
+    const kubeconfigPath = opts.cluster ? await devClusterKubeconfig(opts.state, out) : undefined;
     const dev = await runDev({
       stateDir: opts.state,
+      ...(kubeconfigPath ? { cluster: { kubeconfigPath } } : {}),
       ...(opts.resources ? { resourcesDir: opts.resources } : {}),
       ...(opts.port ? { apiPort: opts.port } : {}),
       out: (line) => process.stdout.write(`${line}\n`),

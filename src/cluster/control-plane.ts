@@ -79,8 +79,14 @@ export interface ControlPlane {
   readonly operatorToken: string;
   /** PEM of the CA of the API server's serving certificate. */
   readonly caPem: string;
+  /** Pids, ports and paths; also in <dataDir>/state.json. Current after restartApiserver(). */
   readonly state: ClusterState;
   readonly timings: StartTimings;
+  /**
+   * Stops kube-apiserver and starts it again on the same port with the same certificate, tokens and
+   * etcd data (clients keep their kubeconfig); resolves when /readyz answers again.
+   */
+  restartApiserver(): Promise<void>;
   /** Stops every process (SIGTERM, SIGKILL after a bound) and removes the data directory. */
   stop(): Promise<void>;
 }
@@ -133,14 +139,44 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     await writeFile(layout.tokenFile, renderTokenFile([admin, operator]), { mode: 0o600 });
     await writeFile(layout.serviceAccountKey, newServiceAccountKey(), { mode: 0o600 });
 
-    const start = (component: Component, binary: string, args: string[]): ProcessRecord => {
+    const stateOf = (ports: ControlPlanePorts): ClusterState => ({
+      version: 1,
+      dataDir,
+      kubeconfig: kubeconfigPath,
+      server: apiserverUrl(ports),
+      ports,
+      processes: [...processes],
+      startedAt: new Date(started).toISOString(),
+    });
+    // Written after every launch, so that `segwatch cluster down` can stop even a start that was
+    // interrupted halfway.
+    const start = async (
+      component: Component,
+      binary: string,
+      args: string[],
+      ports: ControlPlanePorts,
+    ): Promise<ProcessRecord> => {
       const file = logFile(layout, component);
       const pid = launch({ binary, args, logFile: file, detached });
       if (!detached) trackAttached(pid);
       const record: ProcessRecord = { component, pid, logFile: file };
       processes.push(record);
+      await writeFile(layout.stateFile, renderState(stateOf(ports)));
       return record;
     };
+    const apiserverReady = (record: ProcessRecord, ports: ControlPlanePorts) =>
+      waitReady(
+        record,
+        `${apiserverUrl(ports)}/readyz`,
+        async () => {
+          // The serving certificate appears before the port opens; until then there is nothing to trust.
+          if (!existsSync(layout.apiserverCert))
+            return { ok: false, last: "no serving certificate yet" };
+          const ca = await readFile(layout.apiserverCert, "utf8");
+          return httpOk(`${apiserverUrl(ports)}/readyz`, { ca, bearerToken: admin.token })();
+        },
+        timeoutMs,
+      );
 
     // Ports are picked free, then bound by the servers; another process may take one in between,
     // so a start that fails on a taken port is retried with fresh ports.
@@ -151,7 +187,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       const candidate = await freePorts();
       try {
         const t0 = Date.now();
-        const etcd = start("etcd", binaries.etcd, etcdArgs(layout, candidate));
+        const etcd = await start("etcd", binaries.etcd, etcdArgs(layout, candidate), candidate);
         await waitReady(
           etcd,
           `${etcdUrl(candidate)}/health`,
@@ -162,23 +198,13 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         log(`etcd ready on ${etcdUrl(candidate)} in ${etcdMs} ms`);
 
         const t1 = Date.now();
-        const apiserver = start(
+        const apiserver = await start(
           "kube-apiserver",
           binaries.kubeApiserver,
           apiserverArgs(layout, candidate),
+          candidate,
         );
-        await waitReady(
-          apiserver,
-          `${apiserverUrl(candidate)}/readyz`,
-          async () => {
-            // The serving certificate appears before the port opens; until then there is nothing to trust.
-            if (!existsSync(layout.apiserverCert))
-              return { ok: false, last: "no serving certificate yet" };
-            const ca = await readFile(layout.apiserverCert, "utf8");
-            return httpOk(`${apiserverUrl(candidate)}/readyz`, { ca, bearerToken: admin.token })();
-          },
-          timeoutMs,
-        );
+        await apiserverReady(apiserver, candidate);
         apiserverMs = Date.now() - t1;
         log(`kube-apiserver ready on ${apiserverUrl(candidate)} in ${apiserverMs} ms`);
         ports = candidate;
@@ -218,10 +244,11 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     const kc = kubeConfigFrom(kubeconfig);
     const settling: Promise<void>[] = [waitForNamespace(kc, "default", timeoutMs)];
     if (binaries.kubeControllerManager) {
-      const kcm = start(
+      const kcm = await start(
         "kube-controller-manager",
         binaries.kubeControllerManager,
         controllerManagerArgs(layout, ports),
+        ports,
       );
       const healthz = `${controllerManagerUrl(ports)}/healthz`;
       // Its serving certificate is self-signed on the fly; this is a loopback health check only.
@@ -232,18 +259,29 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     const settleMs = Date.now() - t2;
     log(`controller manager, namespace default and CRDs ready in ${settleMs} ms`);
 
-    const state: ClusterState = {
-      version: 1,
-      dataDir,
-      kubeconfig: kubeconfigPath,
-      server,
-      ports,
-      processes: [...processes],
-      startedAt: new Date(started).toISOString(),
-    };
-    await writeFile(layout.stateFile, renderState(state));
+    const finalPorts = ports;
+    await writeFile(layout.stateFile, renderState(stateOf(finalPorts)));
 
     let stopped: Promise<void> | undefined;
+    let restarting: Promise<void> = Promise.resolve();
+    const restartApiserver = async (): Promise<void> => {
+      if (stopped) throw new ClusterError("restartApiserver() after stop()");
+      const i = processes.findIndex((p) => p.component === "kube-apiserver");
+      const old = processes[i]!;
+      attached.delete(old.pid);
+      await terminate(old.pid);
+      const pid = launch({
+        binary: binaries.kubeApiserver,
+        args: apiserverArgs(layout, finalPorts),
+        logFile: old.logFile,
+        detached,
+      });
+      if (!detached) trackAttached(pid);
+      processes[i] = { ...old, pid };
+      await writeFile(layout.stateFile, renderState(stateOf(finalPorts)));
+      await apiserverReady(processes[i]!, finalPorts);
+      log(`kube-apiserver restarted (pid ${pid})`);
+    };
     return {
       server,
       kubeconfigPath,
@@ -251,10 +289,16 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       adminToken: admin.token,
       operatorToken: operator.token,
       caPem,
-      state,
+      get state() {
+        return stateOf(finalPorts);
+      },
       timings: { etcdMs, apiserverMs, settleMs, totalMs: Date.now() - started },
+      restartApiserver: () => {
+        restarting = restarting.catch(() => {}).then(restartApiserver);
+        return restarting;
+      },
       stop: () => {
-        stopped ??= stopCluster(state);
+        stopped ??= restarting.catch(() => {}).then(() => stopCluster(stateOf(finalPorts)));
         return stopped;
       },
     };

@@ -2,6 +2,7 @@
 // write is a file write (directory source) or an API call and a watch event (Kubernetes).
 
 import type { ResourceSource } from "../resources/source.ts";
+import { storedForm } from "../resources/status-patch.ts";
 import type { ResourceKind, StatusOf } from "../resources/types.ts";
 
 export async function writeStatusIfChanged<K extends ResourceKind>(
@@ -12,7 +13,8 @@ export async function writeStatusIfChanged<K extends ResourceKind>(
   current: StatusOf<K> | undefined,
   next: StatusOf<K>,
 ): Promise<boolean> {
-  if (current !== undefined && stableJson(current) === stableJson(next)) return false;
+  // Compared as stored: a null member and a missing one are the same (a cluster cannot store null).
+  if (current !== undefined && storedForm(current) === storedForm(next)) return false;
   await source.updateStatus(kind, namespace, name, next);
   return true;
 }

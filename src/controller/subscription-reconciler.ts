@@ -82,7 +82,8 @@ export async function reconcileSubscription(
     return {};
   }
   // Before anything outside the API server exists for it: its deletion then waits for the cleanup.
-  await ctx.source.addFinalizer("Subscription", namespace, name, CLEANUP_FINALIZER);
+  if (!sub.metadata.finalizers?.includes(CLEANUP_FINALIZER))
+    await ctx.source.addFinalizer("Subscription", namespace, name, CLEANUP_FINALIZER);
 
   const now = ctx.now();
   const id = resourceId(sub.metadata);

@@ -19,6 +19,8 @@ export const KUBE_SOURCE_DEFAULTS = {
    * list; half-open connections otherwise look like quiet resources forever.
    */
   watchdogMs: 2 * MINUTE_MS,
+  /** A list that has not answered after this long counts as failed (and is retried). */
+  listTimeoutMs: 30 * SECOND_MS,
   /** The apiserver ends each watch after this long (jittered), so connections are renewed. */
   watchTimeoutSeconds: 240,
   /** Writes that meet a 409 Conflict are retried this many times, each after a fresh read. */

@@ -17,7 +17,7 @@ import { KUBE_FIELD_MANAGER, KUBE_SOURCE_DEFAULTS, type KubeSourceSettings } fro
 import { apiErrorMessage, isConflict, isNotFound, mergePatch, microTime } from "./kube-client.ts";
 import { type Listing, ResilientWatch } from "./resilient-watch.ts";
 import { type ResourceEvent, type ResourceSource, ResourceSourceError } from "./source.ts";
-import { buildStatusPatch } from "./status-patch.ts";
+import { buildStatusPatch, storedForm } from "./status-patch.ts";
 import {
   API_GROUP,
   API_VERSION,
@@ -82,6 +82,13 @@ export class KubernetesSource implements ResourceSource {
   private readonly onError: (error: Error) => void;
   private readonly reportingInstance: string;
   private readonly watches = new Set<ResilientWatch>();
+  /**
+   * Per resource: the status last asked for and what the API server stored for it. The server may
+   * normalise a status (prune fields its schema lacks, drop nulls); asking for the same status again
+   * while that stored form is unchanged is not a change, so it writes nothing (no write → watch
+   * event → reconcile → write loop).
+   */
+  private readonly lastStatus = new Map<string, { requested: string; stored: string }>();
 
   constructor(opts: KubernetesSourceOptions) {
     this.kc = opts.kubeConfig;
@@ -172,6 +179,7 @@ export class KubernetesSource implements ResourceSource {
   }
 
   async delete(kind: ResourceKind, namespace: string, name: string): Promise<boolean> {
+    this.lastStatus.delete(keyString({ kind, namespace, name }));
     try {
       await this.custom.deleteNamespacedCustomObject({
         ...this.path(kind, namespace),
@@ -195,15 +203,20 @@ export class KubernetesSource implements ResourceSource {
     await this.retryingConflicts(key, "update the status of", async () => {
       const current = await this.getRaw(kind, namespace, name);
       if (!current) throw new ResourceSourceError(`${keyString(key)} does not exist`, key);
+      const requested = storedForm(status);
+      const stored = storedForm(current.status);
+      const memo = this.lastStatus.get(keyString(key));
+      if (requested === stored || (memo?.requested === requested && memo.stored === stored)) return;
       const body = buildStatusPatch(
         current.status,
         status as Record<string, unknown>,
         current.metadata.resourceVersion ?? "",
       );
-      await this.custom.patchNamespacedCustomObjectStatus(
+      const written = (await this.custom.patchNamespacedCustomObjectStatus(
         { ...this.path(kind, namespace), name, body, fieldManager: KUBE_FIELD_MANAGER },
         mergePatch(),
-      );
+      )) as RawObject;
+      this.lastStatus.set(keyString(key), { requested, stored: storedForm(written.status) });
     });
   }
 

@@ -122,7 +122,11 @@ export class ResilientWatch {
   private lastListAt = 0;
 
   private async relist(): Promise<void> {
-    const listing = await this.opts.list();
+    const listing = await withTimeout(
+      this.opts.list(),
+      this.opts.settings.listTimeoutMs,
+      `listing ${this.opts.name}`,
+    );
     this.lists++;
     this.lastListAt = Date.now();
     const items = listing.items.map((o) => ({
@@ -200,6 +204,15 @@ export class ResilientWatch {
         );
     });
   }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer after ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 function keyOfObject(o: ListedObject): string {

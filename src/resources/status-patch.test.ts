@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildStatusPatch } from "./status-patch.ts";
+import { buildStatusPatch, storedForm } from "./status-patch.ts";
 
 describe("buildStatusPatch", () => {
   it("sets the new members and carries the resourceVersion guard", () => {
@@ -33,5 +33,14 @@ describe("buildStatusPatch", () => {
   it("keeps explicit nulls of the new status", () => {
     const p = buildStatusPatch({}, { lastError: null }, "1");
     expect(p.status).toEqual({ lastError: null });
+  });
+});
+
+describe("storedForm", () => {
+  it("ignores key order and null or undefined members, as a stored status does", () => {
+    expect(storedForm({ b: 1, a: { y: null, x: [1, { d: undefined, c: 2 }] }, z: null })).toBe(
+      storedForm({ a: { x: [1, { c: 2 }] }, b: 1 }),
+    );
+    expect(storedForm({ a: 1 })).not.toBe(storedForm({ a: 2 }));
   });
 });

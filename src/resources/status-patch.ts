@@ -22,3 +22,19 @@ export function buildStatusPatch(
   }
   return { metadata: { resourceVersion }, status };
 }
+
+/**
+ * JSON with object keys sorted, undefined and null members dropped: how a status compares once
+ * stored (a merge patch cannot store null; it removes the member).
+ */
+export function storedForm(value: unknown): string {
+  return JSON.stringify(value ?? null, (_k, v) => {
+    if (v === null || typeof v !== "object" || Array.isArray(v)) return v;
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v).sort()) {
+      const member = (v as Record<string, unknown>)[k];
+      if (member !== null && member !== undefined) out[k] = member;
+    }
+    return out;
+  });
+}
