@@ -1,8 +1,8 @@
-// The controller under the chart's RBAC and nothing else: the chart's ServiceAccount, Role and
-// RoleBinding applied, a token for that ServiceAccount from the TokenRequest API, and the real
-// `segwatch controller --source kube` process on it. It must reconcile the samples, hold its Lease
-// and create the delivery Deployment without one "forbidden" from the API server: the least-privilege
-// rules are enough for what the controller really does.
+// The processes under the chart's RBAC and nothing else: the chart's ServiceAccounts, Roles and
+// RoleBindings applied, a token for a process's ServiceAccount from the TokenRequest API, and the
+// real `segwatch controller` / `segwatch api --source kube` process on it. They must do their work
+// without one "forbidden" from the API server: the least-privilege rules are enough for what the
+// processes really do (and a missing rule makes these tests fail).
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -45,7 +45,27 @@ function kubeconfigWithToken(token: string): string {
   });
 }
 
-describe("the controller with the chart's RBAC", () => {
+/** Applies the chart's ServiceAccounts and Roles for `namespace`; a kubeconfig for one of them. */
+async function chartIdentity(namespace: string, serviceAccount: string, dir: string) {
+  // watchNamespaces: Roles only, nothing cluster-wide left behind by the test.
+  const { objects } = await renderChart("segwatch", namespace, [
+    "--set-json",
+    `watchNamespaces=${JSON.stringify([namespace])}`,
+  ]);
+  const rbac = objects.filter((o) => ["ServiceAccount", "Role", "RoleBinding"].includes(o.kind));
+  expect(rbac.filter((o) => o.kind === "Role").length).toBeGreaterThanOrEqual(3);
+  await kubectlOk(["apply", "-f", "-"], {
+    input: rbac.map((o) => `---\n${dump(o)}`).join(""),
+  });
+  const token = (
+    await kubectlOk(["create", "token", serviceAccount, "-n", namespace, "--duration=1h"])
+  ).trim();
+  const kubeconfig = join(dir, `${serviceAccount}.kubeconfig`);
+  await writeFile(kubeconfig, kubeconfigWithToken(token));
+  return kubeconfig;
+}
+
+describe("the processes with the chart's RBAC", () => {
   let nats: NatsServer | undefined;
   let child: ChildProcess | undefined;
   let dir: string | undefined;
@@ -60,25 +80,11 @@ describe("the controller with the chart's RBAC", () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  test("reconciles the samples, leads and creates a delivery Deployment, never forbidden", {
+  test("the controller reconciles the samples, leads and creates a delivery Deployment", {
     timeout: 180_000,
   }, async ({ namespace }) => {
-    // watchNamespaces: Roles only, nothing cluster-wide left behind by the test.
-    const { objects } = await renderChart("segwatch", namespace, [
-      "--set-json",
-      `watchNamespaces=${JSON.stringify([namespace])}`,
-    ]);
-    const rbac = objects.filter((o) => ["ServiceAccount", "Role", "RoleBinding"].includes(o.kind));
-    expect(rbac.filter((o) => o.kind === "Role").length).toBeGreaterThanOrEqual(2);
-    await kubectlOk(["apply", "-f", "-"], {
-      input: rbac.map((o) => `---\n${dump(o)}`).join(""),
-    });
-    const token = (
-      await kubectlOk(["create", "token", "segwatch-controller", "-n", namespace, "--duration=1h"])
-    ).trim();
     dir = await mkdtemp(join(tmpdir(), "segwatch-rbac-"));
-    const kubeconfig = join(dir, "kubeconfig");
-    await writeFile(kubeconfig, kubeconfigWithToken(token));
+    const kubeconfig = await chartIdentity(namespace, "segwatch-controller", dir);
 
     nats = await startNatsServer();
     let output = "";
@@ -179,6 +185,80 @@ describe("the controller with the chart's RBAC", () => {
       "jsonpath={.metadata.finalizers}",
     ]);
     expect(finalizers).toContain("segwatch.io");
+    expect(output).not.toMatch(/forbidden/i);
+  });
+  test("the api writes Segments, Subscriptions and their credentials Secret", {
+    timeout: 180_000,
+  }, async ({ namespace }) => {
+    dir = await mkdtemp(join(tmpdir(), "segwatch-rbac-"));
+    const kubeconfig = await chartIdentity(namespace, "segwatch-api", dir);
+    nats = await startNatsServer();
+    let output = "";
+    const token = `e2e-${namespace}`;
+    child = spawn(
+      process.execPath,
+      [
+        join(REPO_ROOT, "src/cli/main.ts"),
+        "api",
+        "--source=kube",
+        `--kubeconfig=${kubeconfig}`,
+        `--namespaces=${namespace}`,
+        `--nats=${nats.url}`,
+      ],
+      {
+        cwd: REPO_ROOT,
+        env: {
+          PATH: process.env.PATH ?? "",
+          SEGWATCH_API_TOKENS: `${token}=${namespace}`,
+          SEGWATCH_API_HOST: "127.0.0.1",
+          SEGWATCH_API_PORT: "0",
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`the api did not start:\n${output}`)),
+        WAIT_MS,
+      );
+      const onData = (d: Buffer) => {
+        output += String(d);
+        const m = /listening on (http:\/\/\S+)/.exec(output);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]!);
+        }
+      };
+      child!.stdout!.on("data", onData);
+      child!.stderr!.on("data", onData);
+      child!.once("exit", (code) => reject(new Error(`the api exited ${code}:\n${output}`)));
+    });
+    const auth = { authorization: token };
+    const seg = await fetch(`${url}/api/segment`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "text/plain" },
+      body: 'FILTER AND ( plan = "pro" ) FROM user ALIAS pro_users',
+    });
+    expect(seg.status, await seg.clone().text()).toBe(200);
+    const segId = ((await seg.json()) as { data: { id: string } }).data.id;
+    const sub = await fetch(`${url}/api/subscription`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify({
+        channel: "webhook",
+        name: "rest-hook",
+        segment_ids: [segId],
+        webhook_url: "https://example.com/hook",
+        headers: { Authorization: "Bearer s3cret" },
+      }),
+    });
+    expect(sub.status, await sub.clone().text()).toBe(200);
+    const list = await fetch(`${url}/api/subscription`, { headers: auth });
+    expect(list.status).toBe(200);
+    expect(await list.text()).toContain("rest-hook");
+    expect(await kubectlOk(["get", "secrets", "-n", namespace, "-o", "name"])).toContain(
+      "secret/rest-hook-credentials",
+    );
     expect(output).not.toMatch(/forbidden/i);
   });
 });
