@@ -148,13 +148,22 @@ describe("the chart's RBAC", () => {
   });
 });
 
-describe("config/samples/kinesis", () => {
-  test("the Kinesis Subscription and its credentials Secret are accepted", async ({
+describe("config/samples/kinesis and config/samples/backfill", () => {
+  test("the Kinesis Subscription, its credentials Secret and the backfill Subscription are accepted", async ({
     namespace,
   }) => {
-    const out = await kubectlOk(["apply", "-n", namespace, "-f", "config/samples/kinesis/"]);
+    const out = await kubectlOk([
+      "apply",
+      "-n",
+      namespace,
+      "-f",
+      "config/samples/kinesis/",
+      "-f",
+      "config/samples/backfill/",
+    ]);
     expect(out).toContain("secret/kinesis-credentials created");
     expect(out).toContain("subscription.segwatch.io/kinesis-paying-users created");
+    expect(out).toContain("subscription.segwatch.io/engaged-backfill created");
     const spec = JSON.parse(
       await kubectlOk([
         "get",
@@ -170,6 +179,17 @@ describe("config/samples/kinesis", () => {
       region: "us-east-1",
       credentialsSecretRef: { name: "kinesis-credentials" },
     });
+    expect(
+      await kubectlOk([
+        "get",
+        "subscriptions.segwatch.io",
+        "engaged-backfill",
+        "-n",
+        namespace,
+        "-o",
+        "jsonpath={.spec.withBackfill}",
+      ]),
+    ).toBe("true");
   });
 });
 
