@@ -5,6 +5,7 @@
 
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { loadAll } from "js-yaml";
 import { runApi } from "../api/app.ts";
 import { runController } from "../controller/index.ts";
@@ -16,7 +17,7 @@ import { connectNats } from "../nats/connection.ts";
 import { type NatsServer, startNatsServer } from "../nats/embedded-server.ts";
 import { DEFAULT_PARTITIONS } from "../profile/identity.ts";
 import { DirectorySource } from "../resources/directory-source.ts";
-import { loadKubeConfig } from "../resources/kube-client.ts";
+import { isRetryable, loadKubeConfig } from "../resources/kube-client.ts";
 import { KubernetesSource } from "../resources/kubernetes-source.ts";
 import type { ResourceSource } from "../resources/source.ts";
 import {
@@ -102,7 +103,7 @@ export async function runDev(opts: DevOptions): Promise<DevRun> {
           onError: onSourceError,
         });
     stops.push(() => source.close());
-    if (opts.cluster) await seedCluster(source, samples, port, opts.out);
+    if (opts.cluster) await seedClusterWhenReady(source, samples, port, opts.out);
 
     const controller = await runController({ source, nc, buckets, log: jsonLogger });
     stops.push(() => controller.stop());
@@ -166,6 +167,32 @@ async function seedResources(
     );
   }
   out(`segwatch dev: copied the samples of ${samples} into ${dir}`);
+}
+
+/** How long `dev --cluster` retries applying the samples while a fresh API server settles. */
+const CLUSTER_SEED_TIMEOUT_MS = 60_000;
+const CLUSTER_SEED_RETRY_MS = 500;
+
+/**
+ * A just-started API server answers 429 "storage is (re)initializing" for a new CRD for a moment;
+ * such answers (and 5xx, refused connections) are retried within a bound.
+ */
+async function seedClusterWhenReady(
+  source: ResourceSource,
+  samples: string,
+  port: number,
+  out: (line: string) => void,
+): Promise<void> {
+  const deadline = Date.now() + CLUSTER_SEED_TIMEOUT_MS;
+  for (;;) {
+    try {
+      return await seedCluster(source, samples, port, out);
+    } catch (err) {
+      const cause = (err as { cause?: unknown }).cause ?? err;
+      if (!isRetryable(cause) || Date.now() > deadline) throw err;
+      await sleep(CLUSTER_SEED_RETRY_MS);
+    }
+  }
 }
 
 /** On a cluster: the samples go to namespace default unless it has Segments already. */

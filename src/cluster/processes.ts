@@ -86,7 +86,8 @@ export function isAlive(pid: number): boolean {
 export function isOurs(pid: number, marker: string): boolean {
   if (process.platform !== "linux") return isAlive(pid);
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(marker);
+    // Arguments are NUL-separated.
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ").includes(marker);
   } catch {
     return false;
   }
@@ -112,7 +113,8 @@ export async function terminate(
   pid: number,
   graceMs: number = CLUSTER_DEFAULTS.stopGraceMs,
 ): Promise<TerminateResult> {
-  if (!signal(pid, "SIGTERM")) return { pid, outcome: "gone" };
+  // A zombie still accepts signals; it has exited all the same.
+  if (!isAlive(pid) || !signal(pid, "SIGTERM")) return { pid, outcome: "gone" };
   if (await waitGone(pid, graceMs)) return { pid, outcome: "exited" };
   signal(pid, "SIGKILL");
   if (await waitGone(pid, CLUSTER_DEFAULTS.killWaitMs)) return { pid, outcome: "killed" };

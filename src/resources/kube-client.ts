@@ -36,6 +36,15 @@ export function statusCodeOf(err: unknown): number | undefined {
 export const isNotFound = (err: unknown): boolean => statusCodeOf(err) === 404;
 export const isConflict = (err: unknown): boolean => statusCodeOf(err) === 409;
 
+/**
+ * Worth trying again: 429 (throttled, or storage still initialising after a CRD appears), 5xx, or no
+ * answer at all (connection refused or reset).
+ */
+export function isRetryable(err: unknown): boolean {
+  const code = statusCodeOf(err);
+  return code === undefined || code === 429 || code >= 500;
+}
+
 /** The apiserver's message from an ApiException's body (a metav1.Status), else the error's. */
 export function apiErrorMessage(err: unknown): string {
   const body = (err as { body?: unknown } | null)?.body;

@@ -63,13 +63,23 @@ describe.skipIf(!ownControlPlane())("segwatch dev --cluster", () => {
       output += d;
     });
     exited = new Promise((resolve) => child!.on("exit", (code) => resolve(code)));
-    await until(
+    // Running, or exited (a start-up failure reported at once, with its output), within a bound.
+    const started = until(
       "segwatch dev --cluster is running",
       () => output.includes("segwatch dev is running") || undefined,
       100_000,
-    ).catch((err) => {
-      throw new Error(`${String(err)}\n--- segwatch dev output ---\n${output}`);
-    });
+    );
+    const result = await Promise.race([
+      started.then(
+        () => "running",
+        () => "timed out",
+      ),
+      exited.then(() => "exited"),
+    ]);
+    if (result !== "running" || child.exitCode !== null)
+      throw new Error(
+        `segwatch dev --cluster did not start (${result})\n--- output ---\n${output}`,
+      );
   }, 120_000);
 
   afterAll(async () => {

@@ -5,7 +5,9 @@
 
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import type { TestProject } from "vitest/node";
 import { startControlPlane } from "../../src/cluster/control-plane.ts";
 import { installCrds, kubeConfigFrom } from "../../src/cluster/crd-install.ts";
@@ -16,6 +18,11 @@ declare module "vitest" {
     kubeconfig: string;
     /** Whether the run started the control plane itself (false with SEGWATCH_E2E_KUBECONFIG). */
     ownControlPlane: boolean;
+    /**
+     * kubectl's discovery cache for this run: kubectl caches per host:port, and a port reused from an
+     * earlier run must not serve that run's stale resource list.
+     */
+    kubectlCacheDir: string;
   }
 }
 
@@ -27,13 +34,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
   } catch (err) {
     throw new Error("the e2e tier needs kubectl on PATH", { cause: err });
   }
+  const cacheDir = await mkdtemp(join(tmpdir(), "segwatch-e2e-kubectl-"));
+  project.provide("kubectlCacheDir", cacheDir);
+  const removeCache = () => rm(cacheDir, { recursive: true, force: true });
   const existing = process.env[EXISTING_CLUSTER_ENV];
   if (existing) {
     const path = resolve(existing);
     await installCrds(kubeConfigFrom(readFileSync(path, "utf8")));
     project.provide("kubeconfig", path);
     project.provide("ownControlPlane", false);
-    return async () => {};
+    return removeCache;
   }
   const cp = await startControlPlane({
     log: (line) => process.stderr.write(`e2e control plane: ${line}\n`),
@@ -41,5 +51,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   process.stderr.write(`e2e control plane: started in ${cp.timings.totalMs} ms (${cp.server})\n`);
   project.provide("kubeconfig", cp.kubeconfigPath);
   project.provide("ownControlPlane", true);
-  return () => cp.stop();
+  return async () => {
+    await cp.stop();
+    await removeCache();
+  };
 }

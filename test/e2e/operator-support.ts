@@ -12,6 +12,7 @@ import { promisify } from "node:util";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { inject } from "vitest";
 import {
   type ControllerProcess,
   type ControllerProcessOptions,
@@ -85,7 +86,8 @@ export async function kubectlAt(
   args: readonly string[],
   input?: string,
 ): Promise<string> {
-  const full = ["--kubeconfig", kubeconfigPath, ...args];
+  // The run's discovery cache: kubectl caches per host:port, and ports are reused between clusters.
+  const full = ["--kubeconfig", kubeconfigPath, "--cache-dir", inject("kubectlCacheDir"), ...args];
   if (input === undefined) {
     try {
       const { stdout } = await run("kubectl", full, { timeout: WAIT_MS, maxBuffer: 16 << 20 });

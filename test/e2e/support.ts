@@ -43,7 +43,13 @@ export function kubectl(
   return new Promise((resolve, reject) => {
     const child = execFile(
       "kubectl",
-      ["--kubeconfig", opts.kubeconfig ?? kubeconfigPath(), ...args],
+      [
+        "--kubeconfig",
+        opts.kubeconfig ?? kubeconfigPath(),
+        "--cache-dir",
+        inject("kubectlCacheDir"),
+        ...args,
+      ],
       { cwd: REPO_ROOT, timeout: KUBECTL_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 },
       (err, stdout, stderr) => {
         if (err && typeof err.code !== "number") {
