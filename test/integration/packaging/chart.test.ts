@@ -43,6 +43,16 @@ const byKind = (objects: K8sObject[], kind: string) => objects.filter((o) => o.k
 const named = (objects: K8sObject[], kind: string, name: string) =>
   objects.find((o) => o.kind === kind && o.metadata.name === name);
 
+describe("Chart.yaml", () => {
+  it("ships the image of this package version and needs Kubernetes 1.30 or later", () => {
+    const chart = readFileSync(`${CHART}/Chart.yaml`, "utf8");
+    const pkg = JSON.parse(readFileSync(`${REPO}package.json`, "utf8")) as { version: string };
+    expect(chart).toContain(`appVersion: "${pkg.version}"`);
+    expect(chart).toMatch(/^apiVersion: v2$/m);
+    expect(chart).toMatch(/^kubeVersion: ">=1\.30\.0-0"$/m);
+  });
+});
+
 describe("helm lint", () => {
   it("passes with the default values and with every option on", async () => {
     expect(await helmOk(["lint", CHART])).toContain("0 chart(s) failed");
