@@ -4,17 +4,21 @@
 import { resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { runApi } from "../api/app.ts";
+import { natsConnectivity } from "../api/health.ts";
 import { jsonLogger, runStatus } from "../controller/index.ts";
 import { runDeliveryWorker } from "../delivery/run.ts";
+import { OwnershipError, partitionsOfReplica, replicaOrdinal } from "../evaluator/ownership.ts";
 import { runEvaluator } from "../evaluator/run.ts";
-import type { NatsSettings } from "../nats/connection.ts";
+import { connectNats, type NatsSettings } from "../nats/connection.ts";
+import { DEFAULT_PARTITIONS } from "../profile/identity.ts";
 import { DirectorySource } from "../resources/directory-source.ts";
 import { CHANNELS, type Channel } from "../resources/types.ts";
 import { registerClusterCommands } from "./cluster.ts";
-import { runControllerCommand } from "./controller-command.ts";
+import { parseHostPort, runControllerCommand } from "./controller-command.ts";
 import { runDev } from "./dev.ts";
 import { devClusterKubeconfig } from "./dev-cluster.ts";
 import { runDlqList, runDlqReplay } from "./dlq.ts";
+import { startHealthServer } from "./health-server.ts";
 import { parsePartitionList, untilSignal } from "./process.ts";
 import { runSegmentEval } from "./segment-eval.ts";
 import { runSegmentTest, UsageError } from "./segment-test.ts";
@@ -191,16 +195,66 @@ program
       .argParser(parsePositiveInt),
   )
   .option("--owned <list>", "partitions this process owns, e.g. 0-7 or 0,2,4 (default all)")
-  .action(async (opts: { nats?: string; partitions?: number; owned?: string }) => {
-    const nats = natsSettings(opts.nats);
-    const evaluator = await runEvaluator({
-      ...(nats ? { nats } : {}),
-      ...(opts.partitions ? { partitions: opts.partitions } : {}),
-      ...(opts.owned ? { owned: parsePartitionList(opts.owned) } : {}),
-    });
-    await untilSignal();
-    await evaluator.stop();
-  });
+  .addOption(
+    new Option(
+      "--replica <ordinal>",
+      "this replica's ordinal, or a StatefulSet pod name ending in -<ordinal>: own its share of the partitions (with --replicas)",
+    )
+      .env("SEGWATCH_REPLICA")
+      .conflicts("owned"),
+  )
+  .addOption(
+    new Option("--replicas <n>", "how many evaluator replicas share the partitions")
+      .env("SEGWATCH_REPLICAS")
+      .argParser(parsePositiveInt),
+  )
+  .option("--health-addr <host:port>", "where /healthz and /readyz listen (default none)")
+  .action(
+    async (opts: {
+      nats?: string;
+      partitions?: number;
+      owned?: string;
+      replica?: string;
+      replicas?: number;
+      healthAddr?: string;
+    }) => {
+      let owned = opts.owned ? parsePartitionList(opts.owned) : undefined;
+      if (opts.replica !== undefined) {
+        try {
+          owned = partitionsOfReplica(
+            replicaOrdinal(opts.replica),
+            opts.replicas ?? 1,
+            opts.partitions ?? DEFAULT_PARTITIONS,
+          );
+        } catch (err) {
+          if (!(err instanceof OwnershipError)) throw err;
+          process.stderr.write(`segwatch evaluator: ${err.message}\n`);
+          process.exitCode = 2;
+          return;
+        }
+      }
+      const health = opts.healthAddr ? parseHostPort(opts.healthAddr) : undefined;
+      const nc = await connectNats("segwatch-evaluator", natsSettings(opts.nats));
+      // Live from the start; ready once the partition workers run, while NATS is connected.
+      let started = false;
+      const probes = health
+        ? await startHealthServer(health.host, health.port, [
+            natsConnectivity(nc),
+            { name: "started", problem: () => (started ? undefined : "starting") },
+          ])
+        : undefined;
+      const evaluator = await runEvaluator({
+        connection: nc,
+        ...(opts.partitions ? { partitions: opts.partitions } : {}),
+        ...(owned ? { owned } : {}),
+      });
+      started = true;
+      await untilSignal();
+      await probes?.close();
+      await evaluator.stop();
+      await nc.drain();
+    },
+  );
 
 program
   .command("deliver")
