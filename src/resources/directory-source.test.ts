@@ -40,6 +40,14 @@ const segment = (name: string, ql: string, namespace = "acme"): Segment => ({
   spec: { segmentql: ql },
 });
 
+async function until(check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error("timed out");
+}
+
 describe("DirectorySource", () => {
   it("reads manifests with uid, generation and creation time, across multi-document files", async () => {
     const { source, errors } = setup({
@@ -85,6 +93,28 @@ describe("DirectorySource", () => {
     await expect(source.updateStatus("Segment", "acme", "nope", {})).rejects.toThrow(
       /does not exist/,
     );
+  });
+
+  it("sees status another process writes once it rescans, and edits to a file it parsed before", async () => {
+    const { dir, source } = setup({ "a.yaml": SEGMENT });
+    const other = new DirectorySource({ dir, stateDir: join(dir, "..", "state"), rescanMs: 50 });
+    sources.push(other);
+    expect((await source.get("Segment", "acme", "demo-segment"))?.status).toBeUndefined();
+    await other.updateStatus("Segment", "acme", "demo-segment", { members: 7 });
+    const stop = source.watch(() => {});
+    try {
+      await until(
+        async () => (await source.get("Segment", "acme", "demo-segment"))?.status?.members === 7,
+      );
+      writeFileSync(join(dir, "a.yaml"), SEGMENT.replace('"t"', '"f"'));
+      await until(async () =>
+        ((await source.get("Segment", "acme", "demo-segment"))?.spec.segmentql ?? "").includes(
+          '"f"',
+        ),
+      );
+    } finally {
+      stop();
+    }
   });
 
   it("updates one document of a multi-document file in place", async () => {

@@ -6,7 +6,7 @@
 
 import { createHash } from "node:crypto";
 import { type FSWatcher, watch as fsWatch } from "node:fs";
-import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { dump as dumpYaml, loadAll } from "js-yaml";
 import { type ResourceSource, ResourceSourceError } from "./source.ts";
@@ -80,6 +80,13 @@ export class DirectorySource implements ResourceSource {
   private loaded: Promise<void> | undefined;
   /** Watchers learn of existing resources when they subscribe; scans report changes after that. */
   private firstScanDone = false;
+  /**
+   * Parsed manifests and statuses by file, with the stamp they were read at. A scan (every few
+   * seconds, and after every change it is told of) reads again only what changed, and listing
+   * costs no I/O: the controller lists a namespace on every reconcile.
+   */
+  private readonly parsed = new Map<string, { stamp: string; docs: unknown[] }>();
+  private readonly statuses = new Map<string, { stamp: string; status: unknown }>();
 
   constructor(opts: DirectorySourceOptions) {
     this.dir = opts.dir;
@@ -165,7 +172,13 @@ export class DirectorySource implements ResourceSource {
     if (!this.resources.has(keyString(key))) {
       throw new ResourceSourceError(`${keyString(key)} does not exist`, key);
     }
-    await writeAtomic(this.statusFile(key), `${JSON.stringify(status, null, 2)}\n`);
+    const file = this.statusFile(key);
+    await writeAtomic(file, `${JSON.stringify(status, null, 2)}\n`);
+    // Written through: what this process wrote it reads back at once, without waiting for a scan.
+    this.statuses.set(keyString(key), {
+      stamp: stampOf(await stat(file)),
+      status: JSON.parse(JSON.stringify(status)),
+    });
   }
 
   writeSecret(namespace: string, name: string, data: SecretData): Promise<void> {
@@ -271,10 +284,12 @@ export class DirectorySource implements ResourceSource {
     const files = await yamlFiles(this.dir);
     const resources = new Map<string, Loaded>();
     const secrets = new Map<string, LoadedSecret>();
+    const seen = new Set(files);
+    for (const file of this.parsed.keys()) if (!seen.has(file)) this.parsed.delete(file);
     for (const file of files) {
       let docs: unknown[];
       try {
-        docs = loadAll(await readFile(file, "utf8"));
+        docs = await this.documents(file);
       } catch (err) {
         // Removed between listing and reading: simply gone.
         if ((err as NodeJS.ErrnoException).code === "ENOENT") continue;
@@ -327,6 +342,7 @@ export class DirectorySource implements ResourceSource {
       [...resources].map(([k, l]) => [k, { ...l, resource: this.withMeta(l.resource) }]),
     );
     this.secrets = secrets;
+    await this.refreshStatuses();
     if (this.firstScanDone) for (const key of changed) for (const fn of this.listeners) fn(key);
     this.firstScanDone = true;
   }
@@ -384,11 +400,40 @@ export class DirectorySource implements ResourceSource {
   }
 
   private async withStatus<R extends Resource>(r: R): Promise<R> {
-    try {
-      const status = JSON.parse(await readFile(this.statusFile(keyOf(r)), "utf8"));
-      return { ...r, status };
-    } catch {
-      return r;
+    const cached = this.statuses.get(keyString(keyOf(r)));
+    return cached ? { ...r, status: cached.status } : r;
+  }
+
+  /** A file's documents, parsed again only when the file changed since the last read. */
+  private async documents(file: string): Promise<unknown[]> {
+    const stamp = stampOf(await stat(file));
+    const cached = this.parsed.get(file);
+    if (cached?.stamp === stamp) return cached.docs;
+    const docs = loadAll(await readFile(file, "utf8"));
+    this.parsed.set(file, { stamp, docs });
+    return docs;
+  }
+
+  /** Reads the status files that changed (another process may write them, e.g. the controller). */
+  private async refreshStatuses(): Promise<void> {
+    for (const k of this.statuses.keys()) if (!this.resources.has(k)) this.statuses.delete(k);
+    for (const [k, l] of this.resources) {
+      const before = this.statuses.get(k);
+      let fresh: { stamp: string; status: unknown } | undefined;
+      try {
+        const file = this.statusFile(keyOf(l.resource));
+        const stamp = stampOf(await stat(file));
+        fresh =
+          before?.stamp === stamp
+            ? before
+            : { stamp, status: JSON.parse(await readFile(file, "utf8")) };
+      } catch {
+        // No status yet (or half gone): the resource shows without one.
+      }
+      // A status written through meanwhile is newer than what this scan read.
+      if (this.statuses.get(k) !== before) continue;
+      if (fresh) this.statuses.set(k, fresh);
+      else this.statuses.delete(k);
     }
   }
 
@@ -501,6 +546,11 @@ async function readMeta(file: string): Promise<Record<string, Meta>> {
   } catch {
     return {};
   }
+}
+
+/** Identifies a version of a file: atomic writes replace the inode, edits change mtime or size. */
+function stampOf(st: import("node:fs").Stats): string {
+  return `${st.ino}:${st.mtimeMs}:${st.size}`;
 }
 
 let tmpCounter = 0;
