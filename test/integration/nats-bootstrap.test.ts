@@ -1,6 +1,7 @@
 // bootstrap() against a real nats-server: idempotent with one replica (every process runs it at
 // start, at once), and a replicas setting the server cannot satisfy (a single server refuses R3) is
-// an error that names SEGWATCH_STREAM_REPLICAS — from the library and from a real process.
+// an error that names SEGWATCH_STREAM_REPLICAS — from the library and from a real process. On a real
+// 3-node JetStream cluster, SEGWATCH_STREAM_REPLICAS=3 brings streams and buckets from R1 to R3.
 
 import { spawn } from "node:child_process";
 import { join } from "node:path";
@@ -18,6 +19,7 @@ import {
 } from "../../src/nats/names.ts";
 import { StreamReplicasError } from "../../src/nats/stream-replicas.ts";
 import { type NatsServer, startNatsServer } from "../harness/nats.ts";
+import { clusterJetStream, type NatsCluster, startNatsCluster } from "../harness/nats-cluster.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const MAIN = join(ROOT, "src", "cli", "main.ts");
@@ -135,5 +137,46 @@ describe("bootstrap", () => {
     });
     expect(code, output).not.toBe(0);
     expect(output).toContain("SEGWATCH_STREAM_REPLICAS=3");
+  });
+});
+
+describe("bootstrap on a 3-node JetStream cluster", () => {
+  let cluster: NatsCluster;
+  let nc: NatsConnection;
+  beforeAll(async () => {
+    cluster = await startNatsCluster(3);
+    nc = await connect({ servers: cluster.url.split(",") });
+    await clusterJetStream(nc);
+  });
+  afterAll(async () => {
+    await nc?.close();
+    await cluster?.stop();
+  });
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it("brings streams and KV buckets from R1 to SEGWATCH_STREAM_REPLICAS=3, keeping the data", async () => {
+    const r1 = await bootstrap(nc, { replicas: 1 });
+    await r1.registry.put("probe", "kept");
+    expect(Object.values(await replicasOf(nc))).toEqual([1, 1, 1, 1, 1, 1]);
+
+    vi.stubEnv("SEGWATCH_STREAM_REPLICAS", "3");
+    // Kvm.create alone would leave an existing bucket at R1: the buckets converge like the streams.
+    const r3 = await bootstrap(nc);
+    expect(await replicasOf(nc)).toEqual(
+      Object.fromEntries([...STREAMS, ...BUCKET_STREAMS].map((s) => [s, 3])),
+    );
+    expect((await r3.registry.get("probe"))?.string()).toBe("kept");
+    // Every process starting again with the same setting changes nothing.
+    await Promise.all([bootstrap(nc), bootstrap(nc)]);
+    expect(Object.values(await replicasOf(nc))).toEqual([3, 3, 3, 3, 3, 3]);
+  });
+
+  it("reports more replicas than servers, naming the setting", async () => {
+    vi.stubEnv("SEGWATCH_STREAM_REPLICAS", "5");
+    await expect(bootstrap(nc)).rejects.toThrow(
+      /^stream SEGWATCH_EVENTS with 5 replicas: .*\(SEGWATCH_STREAM_REPLICAS=5: the NATS server must be a JetStream cluster of at least 5 servers/,
+    );
   });
 });
