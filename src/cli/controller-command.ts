@@ -3,13 +3,18 @@
 
 import { startControllerProcess } from "../controller/controller-process.ts";
 import { DELIVERY_DEPLOYMENT_DEFAULTS } from "../controller/defaults.ts";
+import type {
+  DeliveryDeploymentSettings,
+  NatsAuthSecret,
+} from "../controller/delivery-deployments.ts";
 import {
   findOwnerDeployment,
   KubernetesDeliveryDeployments,
 } from "../controller/kube-workloads.ts";
 import { jsonLogger } from "../controller/logger.ts";
 import { bootstrap } from "../nats/bootstrap.ts";
-import { connectNats, DEFAULT_NATS_URL } from "../nats/connection.ts";
+import { connectNats, DEFAULT_NATS_URL, natsSettingsFromEnv } from "../nats/connection.ts";
+import { streamReplicasFromEnv } from "../nats/stream-replicas.ts";
 import { DEFAULT_NAMESPACE } from "../resources/types.ts";
 import { openSource, type SourceFlags } from "./source-options.ts";
 
@@ -21,6 +26,26 @@ export interface ControllerCommandFlags extends SourceFlags {
   readonly deliveryImage?: string;
   readonly deliveryNamespace?: string;
   readonly deliveryNats?: string;
+  readonly deliveryServiceAccount?: string;
+  readonly deliveryImagePullPolicy?: "Always" | "IfNotPresent" | "Never";
+  /** Comma-separated Secret names. */
+  readonly deliveryImagePullSecrets?: string;
+  readonly deliveryNatsSecret?: string;
+  readonly deliveryNatsCredsKey?: string;
+  readonly deliveryNatsTokenKey?: string;
+  readonly deliveryNatsUserKey?: string;
+  readonly deliveryNatsPasswordKey?: string;
+}
+
+/** A controller flag with a value it cannot use. */
+export class ControllerFlagError extends Error {
+  readonly flag: string;
+
+  constructor(flag: string, message: string) {
+    super(`${flag}: ${message}`);
+    this.name = "ControllerFlagError";
+    this.flag = flag;
+  }
 }
 
 export async function runControllerCommand(
@@ -28,9 +53,15 @@ export async function runControllerCommand(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ stop(): Promise<void> }> {
   const log = jsonLogger;
+  // Bad settings stop the process before it connects anywhere.
+  const streamReplicas = streamReplicasFromEnv(env);
+  const deliveryPod = deliveryPodSettings(flags);
   const { source, kubeConfig } = openSource(flags, (err) => log.error(err.message));
-  const nc = await connectNats("segwatch-controller", flags.nats ? { url: flags.nats } : undefined);
-  const buckets = await bootstrap(nc);
+  const nc = await connectNats("segwatch-controller", {
+    ...natsSettingsFromEnv(env),
+    ...(flags.nats ? { url: flags.nats } : {}),
+  });
+  const buckets = await bootstrap(nc, { replicas: streamReplicas });
   const ownNamespace = env.POD_NAMESPACE ?? DEFAULT_NAMESPACE;
 
   let workloads: KubernetesDeliveryDeployments | undefined;
@@ -52,6 +83,8 @@ export async function runControllerCommand(
         namePrefix: DELIVERY_DEPLOYMENT_DEFAULTS.namePrefix,
         replicas: DELIVERY_DEPLOYMENT_DEFAULTS.replicas,
         natsUrl: flags.deliveryNats ?? flags.nats ?? env.NATS_URL ?? DEFAULT_NATS_URL,
+        streamReplicas,
+        ...deliveryPod,
       },
       owner,
       log,
@@ -85,6 +118,78 @@ export async function runControllerCommand(
       await source.close();
       await nc.drain();
     },
+  };
+}
+
+type DeliveryPodSettings = Pick<
+  DeliveryDeploymentSettings,
+  "natsAuth" | "serviceAccountName" | "imagePullPolicy" | "imagePullSecrets"
+>;
+
+// Kubernetes object names (DNS-1123 subdomains) and Secret data keys.
+const OBJECT_NAME_RE = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+const SECRET_KEY_RE = /^[-._a-zA-Z0-9]{1,253}$/;
+const PULL_POLICIES = ["Always", "IfNotPresent", "Never"] as const;
+
+/** The delivery pods' identity, image pulling and NATS credentials from the --delivery-* flags. */
+export function deliveryPodSettings(flags: ControllerCommandFlags): DeliveryPodSettings {
+  const name = (flag: string, value: string | undefined) => {
+    if (value !== undefined && !OBJECT_NAME_RE.test(value))
+      throw new ControllerFlagError(flag, `"${value}" is not a Kubernetes object name`);
+    return value;
+  };
+  const key = (flag: string, value: string | undefined) => {
+    if (value !== undefined && !SECRET_KEY_RE.test(value))
+      throw new ControllerFlagError(flag, `"${value}" is not a Secret key`);
+    return value;
+  };
+  const serviceAccountName = name("--delivery-service-account", flags.deliveryServiceAccount);
+  const policy = flags.deliveryImagePullPolicy;
+  if (policy !== undefined && !PULL_POLICIES.includes(policy))
+    throw new ControllerFlagError(
+      "--delivery-image-pull-policy",
+      `"${policy}" is not one of ${PULL_POLICIES.join(", ")}`,
+    );
+  const imagePullSecrets = (flags.deliveryImagePullSecrets ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => name("--delivery-image-pull-secrets", s)!);
+
+  const keys = {
+    credsKey: key("--delivery-nats-creds-key", flags.deliveryNatsCredsKey),
+    tokenKey: key("--delivery-nats-token-key", flags.deliveryNatsTokenKey),
+    userKey: key("--delivery-nats-user-key", flags.deliveryNatsUserKey),
+    passwordKey: key("--delivery-nats-password-key", flags.deliveryNatsPasswordKey),
+  };
+  const secretName = name("--delivery-nats-secret", flags.deliveryNatsSecret);
+  const anyKey = Object.values(keys).some((k) => k !== undefined);
+  if (anyKey && !secretName)
+    throw new ControllerFlagError(
+      "--delivery-nats-secret",
+      "required with --delivery-nats-creds-key, -token-key, -user-key or -password-key (the Secret holding those keys)",
+    );
+  if (secretName && !anyKey)
+    throw new ControllerFlagError(
+      "--delivery-nats-secret",
+      "name at least one key: --delivery-nats-creds-key, --delivery-nats-token-key or --delivery-nats-user-key",
+    );
+  if (keys.passwordKey && !keys.userKey)
+    throw new ControllerFlagError(
+      "--delivery-nats-password-key",
+      "needs --delivery-nats-user-key (a password is sent with a user)",
+    );
+  const natsAuth: NatsAuthSecret | undefined = secretName
+    ? {
+        secretName,
+        ...Object.fromEntries(Object.entries(keys).filter(([, v]) => v !== undefined)),
+      }
+    : undefined;
+  return {
+    ...(natsAuth ? { natsAuth } : {}),
+    ...(serviceAccountName ? { serviceAccountName } : {}),
+    ...(policy ? { imagePullPolicy: policy } : {}),
+    ...(imagePullSecrets.length ? { imagePullSecrets } : {}),
   };
 }
 

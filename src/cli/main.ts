@@ -9,12 +9,16 @@ import { jsonLogger, runStatus } from "../controller/index.ts";
 import { runDeliveryWorker } from "../delivery/run.ts";
 import { OwnershipError, partitionsOfReplica, replicaOrdinal } from "../evaluator/ownership.ts";
 import { runEvaluator } from "../evaluator/run.ts";
-import { connectNats, type NatsSettings } from "../nats/connection.ts";
+import { connectNats, type NatsSettings, natsSettingsFromEnv } from "../nats/connection.ts";
 import { DEFAULT_PARTITIONS } from "../profile/identity.ts";
 import { DirectorySource } from "../resources/directory-source.ts";
 import { CHANNELS, type Channel } from "../resources/types.ts";
 import { registerClusterCommands } from "./cluster.ts";
-import { parseHostPort, runControllerCommand } from "./controller-command.ts";
+import {
+  type ControllerCommandFlags,
+  parseHostPort,
+  runControllerCommand,
+} from "./controller-command.ts";
 import { runDev } from "./dev.ts";
 import { devClusterKubeconfig } from "./dev-cluster.ts";
 import { runDlqList, runDlqReplay } from "./dlq.ts";
@@ -29,7 +33,11 @@ const program = new Command()
   .description(
     "Real-time segment entry/exit triggers: SegmentQL audiences delivered to webhooks and streams.",
   )
-  .showHelpAfterError();
+  .showHelpAfterError()
+  .addHelpText(
+    "after",
+    "\nEvery process reads SEGWATCH_STREAM_REPLICAS (1..5, default 1): the replicas of segwatch's NATS\nstreams and KV buckets (3 on a 3-node JetStream cluster). All processes must agree.",
+  );
 
 function parseInstant(value: string): number {
   const ms = Date.parse(value);
@@ -55,8 +63,9 @@ const resourcesOption = () =>
     "--resources <dir>",
     "a folder of segwatch.io/v1alpha1 manifests (the directory resource source)",
   ).default(".segwatch/resources");
+// --nats replaces the URL only: credentials still come from NATS_CREDS, NATS_TOKEN, NATS_USER….
 const natsSettings = (url: string | undefined): NatsSettings | undefined =>
-  url ? { url } : undefined;
+  url ? { ...natsSettingsFromEnv(), url } : undefined;
 
 const segment = program.command("segment").description("Compile and evaluate SegmentQL offline.");
 
@@ -167,23 +176,36 @@ withSourceOptions(program.command("controller"))
     "namespace of the delivery Deployments (default $POD_NAMESPACE or default)",
   )
   .option("--delivery-nats <url>", "NATS URL the delivery Deployments use (default --nats)")
-  .action(
-    async (
-      opts: SourceFlags & {
-        nats?: string;
-        leaderElect: boolean;
-        leaseNamespace?: string;
-        healthAddr: string;
-        deliveryImage?: string;
-        deliveryNamespace?: string;
-        deliveryNats?: string;
-      },
-    ) => {
-      const run = await runControllerCommand(opts);
-      await untilSignal();
-      await run.stop();
-    },
-  );
+  .option(
+    "--delivery-nats-secret <name>",
+    "Secret with the delivery workers' NATS credentials (with the --delivery-nats-*-key flags)",
+  )
+  .option(
+    "--delivery-nats-creds-key <key>",
+    "key of a .creds file in that Secret (mounted, NATS_CREDS)",
+  )
+  .option("--delivery-nats-token-key <key>", "key of a token in that Secret (NATS_TOKEN)")
+  .option("--delivery-nats-user-key <key>", "key of a user name in that Secret (NATS_USER)")
+  .option("--delivery-nats-password-key <key>", "key of a password in that Secret (NATS_PASSWORD)")
+  .option(
+    "--delivery-service-account <name>",
+    "ServiceAccount of the delivery pods (cloud identities; no API token is mounted)",
+  )
+  .addOption(
+    new Option(
+      "--delivery-image-pull-policy <policy>",
+      "imagePullPolicy of the delivery pods",
+    ).choices(["Always", "IfNotPresent", "Never"]),
+  )
+  .option(
+    "--delivery-image-pull-secrets <names>",
+    "comma-separated imagePullSecrets of the delivery pods",
+  )
+  .action(async (opts: ControllerCommandFlags) => {
+    const run = await runControllerCommand(opts);
+    await untilSignal();
+    await run.stop();
+  });
 
 program
   .command("evaluator")

@@ -70,6 +70,9 @@ export const DELIVERY_DEPLOYMENT_DEFAULTS = {
   replicas: 1,
   /** After a subscription changes, the channels' Deployments are brought in line this much later. */
   syncDelayMs: 250,
+  /** Where a NATS .creds file from a Secret is mounted (the chart's pods use the same path). */
+  natsCredsDir: "/etc/segwatch/nats",
+  natsCredsFile: "nats.creds",
 } as const;
 
 /** CONTROLLER_DEFAULTS' shape with plain numbers, for overrides. */

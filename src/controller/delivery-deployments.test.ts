@@ -14,6 +14,7 @@ const settings = {
   namePrefix: "segwatch-deliver-",
   replicas: 2,
   natsUrl: "nats://nats:4222",
+  streamReplicas: 1,
 };
 
 describe("renderDeliveryDeployment", () => {
@@ -31,7 +32,16 @@ describe("renderDeliveryDeployment", () => {
     const c = pod?.containers[0];
     expect(c?.image).toBe(settings.image);
     expect(c?.args).toEqual(["deliver", "--channel", "webhook"]);
-    expect(c?.env).toEqual([{ name: "NATS_URL", value: "nats://nats:4222" }]);
+    expect(c?.env).toEqual([
+      { name: "NATS_URL", value: "nats://nats:4222" },
+      { name: "SEGWATCH_STREAM_REPLICAS", value: "1" },
+    ]);
+    // No credentials, identity or pull settings unless given; /tmp writable.
+    expect(pod?.serviceAccountName).toBeUndefined();
+    expect(pod?.imagePullSecrets).toBeUndefined();
+    expect(c?.imagePullPolicy).toBeUndefined();
+    expect(pod?.volumes).toEqual([{ name: "tmp", emptyDir: {} }]);
+    expect(c?.volumeMounts).toEqual([{ name: "tmp", mountPath: "/tmp" }]);
     expect(c?.securityContext).toMatchObject({
       allowPrivilegeEscalation: false,
       readOnlyRootFilesystem: true,
@@ -42,6 +52,76 @@ describe("renderDeliveryDeployment", () => {
     expect(d.spec?.template.metadata?.labels).toEqual(
       expect.objectContaining(d.spec?.selector.matchLabels),
     );
+  });
+
+  it("gives the workers the NATS credentials, replicas, identity and pull settings of the install", () => {
+    const d = renderDeliveryDeployment(
+      {
+        ...settings,
+        streamReplicas: 3,
+        natsAuth: {
+          secretName: "segwatch-nats",
+          credsKey: "nats.creds",
+          tokenKey: "token",
+          userKey: "user",
+          passwordKey: "password",
+        },
+        serviceAccountName: "segwatch-deliver",
+        imagePullPolicy: "Always",
+        imagePullSecrets: ["registry-a", "registry-b"],
+      },
+      "kinesis",
+      1,
+    );
+    const pod = d.spec?.template.spec;
+    const c = pod?.containers[0];
+    const secretRef = (key: string) => ({
+      valueFrom: { secretKeyRef: { name: "segwatch-nats", key } },
+    });
+    expect(c?.env).toEqual([
+      { name: "NATS_URL", value: "nats://nats:4222" },
+      { name: "SEGWATCH_STREAM_REPLICAS", value: "3" },
+      // The chart's layout: the .creds file at the same path in every segwatch pod.
+      { name: "NATS_CREDS", value: "/etc/segwatch/nats/nats.creds" },
+      { name: "NATS_TOKEN", ...secretRef("token") },
+      { name: "NATS_USER", ...secretRef("user") },
+      { name: "NATS_PASSWORD", ...secretRef("password") },
+    ]);
+    expect(pod?.volumes).toEqual([
+      { name: "tmp", emptyDir: {} },
+      {
+        name: "nats-creds",
+        secret: {
+          secretName: "segwatch-nats",
+          items: [{ key: "nats.creds", path: "nats.creds" }],
+        },
+      },
+    ]);
+    expect(c?.volumeMounts).toEqual([
+      { name: "tmp", mountPath: "/tmp" },
+      { name: "nats-creds", mountPath: "/etc/segwatch/nats", readOnly: true },
+    ]);
+    expect(pod?.serviceAccountName).toBe("segwatch-deliver");
+    // A ServiceAccount for a cloud identity, never a Kubernetes API token.
+    expect(pod?.automountServiceAccountToken).toBe(false);
+    expect(pod?.imagePullSecrets).toEqual([{ name: "registry-a" }, { name: "registry-b" }]);
+    expect(c?.imagePullPolicy).toBe("Always");
+  });
+
+  it("mounts nothing for a token or user/password without a .creds file", () => {
+    const d = renderDeliveryDeployment(
+      { ...settings, natsAuth: { secretName: "s", tokenKey: "t" } },
+      "webhook",
+      1,
+    );
+    const c = d.spec?.template.spec?.containers[0];
+    expect(c?.env?.map((e) => e.name)).toEqual([
+      "NATS_URL",
+      "SEGWATCH_STREAM_REPLICAS",
+      "NATS_TOKEN",
+    ]);
+    expect(d.spec?.template.spec?.volumes?.map((v) => v.name)).toEqual(["tmp"]);
+    expect(c?.volumeMounts?.map((m) => m.name)).toEqual(["tmp"]);
   });
 
   it("is owned by the controller's Deployment when there is one", () => {
@@ -66,6 +146,19 @@ describe("renderDeliveryDeployment", () => {
     expect(h(renderDeliveryDeployment({ ...settings, image: "other:2" }, "webhook", 1))).not.toBe(
       h(a),
     );
+    // Changed credentials or replicas roll the workers too.
+    expect(h(renderDeliveryDeployment({ ...settings, streamReplicas: 3 }, "webhook", 1))).not.toBe(
+      h(a),
+    );
+    expect(
+      h(
+        renderDeliveryDeployment(
+          { ...settings, natsAuth: { secretName: "s", tokenKey: "t" } },
+          "webhook",
+          1,
+        ),
+      ),
+    ).not.toBe(h(a));
   });
 });
 

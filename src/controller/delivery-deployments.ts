@@ -4,8 +4,23 @@
 // controller removes them.
 
 import { createHash } from "node:crypto";
-import type { V1Deployment } from "@kubernetes/client-node";
+import type { V1Deployment, V1EnvVar, V1Volume, V1VolumeMount } from "@kubernetes/client-node";
+import { STREAM_REPLICAS_ENV } from "../nats/stream-replicas.ts";
 import type { Channel } from "../resources/types.ts";
+import { DELIVERY_DEPLOYMENT_DEFAULTS } from "./defaults.ts";
+
+/**
+ * NATS credentials in a Secret, handed to the workers the way the chart hands them to its own pods:
+ * a .creds file mounted and named by NATS_CREDS, or NATS_TOKEN, or NATS_USER / NATS_PASSWORD.
+ */
+export interface NatsAuthSecret {
+  readonly secretName: string;
+  /** Key holding a .creds file (JWT + NKey seed). */
+  readonly credsKey?: string;
+  readonly tokenKey?: string;
+  readonly userKey?: string;
+  readonly passwordKey?: string;
+}
 
 export interface DeliveryDeploymentSettings {
   /** Where the Deployments live (the controller's namespace). */
@@ -16,8 +31,14 @@ export interface DeliveryDeploymentSettings {
   readonly replicas: number;
   /** NATS_URL of the workers. */
   readonly natsUrl: string;
+  /** Where the workers find their NATS credentials; none for a server without authentication. */
+  readonly natsAuth?: NatsAuthSecret;
+  /** SEGWATCH_STREAM_REPLICAS of the workers: the controller's own, so they converge alike. */
+  readonly streamReplicas: number;
+  /** For cloud identities (IRSA, workload identity); the workers never call the Kubernetes API. */
   readonly serviceAccountName?: string;
   readonly imagePullPolicy?: "Always" | "IfNotPresent" | "Never";
+  readonly imagePullSecrets?: readonly string[];
 }
 
 /** The Deployment that owns them (the controller's), from POD_NAME's ReplicaSet's owner. */
@@ -50,11 +71,15 @@ export function renderDeliveryDeployment(
     "app.kubernetes.io/managed-by": MANAGED_BY,
     [CHANNEL_LABEL]: channel,
   };
+  const nats = natsConnection(settings);
   const template = {
     metadata: { labels },
     spec: {
       ...(settings.serviceAccountName ? { serviceAccountName: settings.serviceAccountName } : {}),
       automountServiceAccountToken: false,
+      ...(settings.imagePullSecrets?.length
+        ? { imagePullSecrets: settings.imagePullSecrets.map((name) => ({ name })) }
+        : {}),
       securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
       containers: [
         {
@@ -62,15 +87,18 @@ export function renderDeliveryDeployment(
           image: settings.image,
           ...(settings.imagePullPolicy ? { imagePullPolicy: settings.imagePullPolicy } : {}),
           args: ["deliver", "--channel", channel],
-          env: [{ name: "NATS_URL", value: settings.natsUrl }],
+          env: nats.env,
           securityContext: {
             allowPrivilegeEscalation: false,
             readOnlyRootFilesystem: true,
             capabilities: { drop: ["ALL"] },
           },
           resources: { requests: { cpu: "50m", memory: "64Mi" } },
+          // The root filesystem is read-only: /tmp is the one writable place, as in the chart's pods.
+          volumeMounts: [{ name: "tmp", mountPath: "/tmp" }, ...nats.volumeMounts],
         },
       ],
+      volumes: [{ name: "tmp", emptyDir: {} }, ...nats.volumes],
     },
   };
   return {
@@ -97,6 +125,42 @@ export function renderDeliveryDeployment(
         : {}),
     },
     spec: { replicas, selector: { matchLabels: selector }, template },
+  };
+}
+
+/** The workers' NATS environment and the volume of a .creds file, laid out as the chart's. */
+function natsConnection(settings: DeliveryDeploymentSettings): {
+  env: V1EnvVar[];
+  volumes: V1Volume[];
+  volumeMounts: V1VolumeMount[];
+} {
+  const env: V1EnvVar[] = [
+    { name: "NATS_URL", value: settings.natsUrl },
+    { name: STREAM_REPLICAS_ENV, value: String(settings.streamReplicas) },
+  ];
+  const auth = settings.natsAuth;
+  if (!auth) return { env, volumes: [], volumeMounts: [] };
+  const { natsCredsDir, natsCredsFile } = DELIVERY_DEPLOYMENT_DEFAULTS;
+  if (auth.credsKey) env.push({ name: "NATS_CREDS", value: `${natsCredsDir}/${natsCredsFile}` });
+  const fromSecret = (name: string, key: string | undefined) => {
+    if (key) env.push({ name, valueFrom: { secretKeyRef: { name: auth.secretName, key } } });
+  };
+  fromSecret("NATS_TOKEN", auth.tokenKey);
+  fromSecret("NATS_USER", auth.userKey);
+  fromSecret("NATS_PASSWORD", auth.passwordKey);
+  if (!auth.credsKey) return { env, volumes: [], volumeMounts: [] };
+  return {
+    env,
+    volumes: [
+      {
+        name: "nats-creds",
+        secret: {
+          secretName: auth.secretName,
+          items: [{ key: auth.credsKey, path: natsCredsFile }],
+        },
+      },
+    ],
+    volumeMounts: [{ name: "nats-creds", mountPath: natsCredsDir, readOnly: true }],
   };
 }
 

@@ -65,6 +65,47 @@ async function chartIdentity(namespace: string, serviceAccount: string, dir: str
   return kubeconfig;
 }
 
+type DeliveryPod = {
+  serviceAccountName?: string;
+  automountServiceAccountToken?: boolean;
+  imagePullSecrets?: { name: string }[];
+  volumes?: unknown[];
+  containers: {
+    imagePullPolicy?: string;
+    env: { name: string; value?: string; valueFrom?: unknown }[];
+    volumeMounts?: unknown[];
+  }[];
+};
+
+/**
+ * The controller's --delivery-* flags as the chart renders them for an external NATS with a
+ * credentials Secret, a private registry and pull policy Always.
+ */
+async function chartDeliveryArgs(namespace: string): Promise<string[]> {
+  const { objects } = await renderChart("segwatch", namespace, [
+    "--set-json",
+    `watchNamespaces=${JSON.stringify([namespace])}`,
+    "--set",
+    "image.repository=segwatch,image.tag=e2e,image.pullPolicy=Always",
+    "--set",
+    "imagePullSecrets[0].name=registry-credentials",
+    "--set",
+    "nats.bundled.enabled=false,nats.external.url=nats://nats.messaging.svc:4222",
+    "--set",
+    "nats.external.auth.secretName=segwatch-nats,nats.external.auth.credsKey=nats.creds",
+    "--set",
+    "nats.external.auth.userKey=user,nats.external.auth.passwordKey=password",
+  ]);
+  const controller = objects.find(
+    (o) => o.kind === "Deployment" && o.metadata.name === "segwatch-controller",
+  ) as unknown as { spec: { template: { spec: { containers: { args: string[] }[] } } } };
+  const args = controller.spec.template.spec.containers[0]!.args.filter((a) =>
+    a.startsWith("--delivery-"),
+  );
+  expect(args).toContain("--delivery-nats-secret=segwatch-nats");
+  return args;
+}
+
 describe("the processes with the chart's RBAC", () => {
   let nats: NatsServer | undefined;
   let child: ChildProcess | undefined;
@@ -85,6 +126,7 @@ describe("the processes with the chart's RBAC", () => {
   }, async ({ namespace }) => {
     dir = await mkdtemp(join(tmpdir(), "segwatch-rbac-"));
     const kubeconfig = await chartIdentity(namespace, "segwatch-controller", dir);
+    const deliveryArgs = await chartDeliveryArgs(namespace);
 
     nats = await startNatsServer();
     let output = "";
@@ -98,11 +140,16 @@ describe("the processes with the chart's RBAC", () => {
         `--namespaces=${namespace}`,
         `--nats=${nats.url}`,
         "--health-addr=127.0.0.1:0",
-        "--delivery-image=segwatch:e2e",
+        ...deliveryArgs,
       ],
       {
         cwd: REPO_ROOT,
-        env: { PATH: process.env.PATH ?? "", POD_NAMESPACE: namespace },
+        env: {
+          PATH: process.env.PATH ?? "",
+          POD_NAMESPACE: namespace,
+          // What the chart sets from nats.streamReplicas; a single server accepts 1 only.
+          SEGWATCH_STREAM_REPLICAS: "1",
+        },
         stdio: ["ignore", "pipe", "pipe"],
       },
     );
@@ -174,6 +221,47 @@ describe("the processes with the chart's RBAC", () => {
       "the webhook delivery Deployment",
     );
     expect(image).toBe("segwatch:e2e");
+    // The API server accepted the pod settings the chart passed: credentials Secret, identity, pulling.
+    const deployment = JSON.parse(
+      await kubectlOk([
+        "get",
+        "deployments.apps",
+        "segwatch-deliver-webhook",
+        "-n",
+        namespace,
+        "-o",
+        "json",
+      ]),
+    ) as { spec: { template: { spec: DeliveryPod } } };
+    const pod = deployment.spec.template.spec;
+    expect(pod.serviceAccountName).toBe("segwatch-deliver");
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.imagePullSecrets).toEqual([{ name: "registry-credentials" }]);
+    const worker = pod.containers[0]!;
+    expect(worker.imagePullPolicy).toBe("Always");
+    const env = Object.fromEntries(worker.env.map((e) => [e.name, e]));
+    expect(env.NATS_URL?.value).toBe(nats.url);
+    expect(env.SEGWATCH_STREAM_REPLICAS?.value).toBe("1");
+    expect(env.NATS_CREDS?.value).toBe("/etc/segwatch/nats/nats.creds");
+    expect(env.NATS_USER?.valueFrom).toEqual({
+      secretKeyRef: { name: "segwatch-nats", key: "user" },
+    });
+    expect(env.NATS_PASSWORD?.valueFrom).toEqual({
+      secretKeyRef: { name: "segwatch-nats", key: "password" },
+    });
+    expect(pod.volumes).toContainEqual({
+      name: "nats-creds",
+      secret: {
+        secretName: "segwatch-nats",
+        items: [{ key: "nats.creds", path: "nats.creds" }],
+        defaultMode: 420,
+      },
+    });
+    expect(worker.volumeMounts).toContainEqual({
+      name: "nats-creds",
+      mountPath: "/etc/segwatch/nats",
+      readOnly: true,
+    });
     // The finalizer went on through the chart's rules, too.
     const finalizers = await kubectlOk([
       "get",

@@ -43,6 +43,7 @@ beforeAll(async () => {
       namePrefix: DELIVERY_DEPLOYMENT_DEFAULTS.namePrefix,
       replicas: 1,
       natsUrl: stack.server.url,
+      streamReplicas: 1,
     }),
   });
 });
@@ -245,6 +246,7 @@ spec: ${podSpec}
         namePrefix: DELIVERY_DEPLOYMENT_DEFAULTS.namePrefix,
         replicas: 1,
         natsUrl: stack.server.url,
+        streamReplicas: 1,
       },
       owner,
     );

@@ -94,6 +94,8 @@ seccompProfile:
 {{- define "segwatch.natsEnv" -}}
 - name: NATS_URL
   value: {{ include "segwatch.natsUrl" . | quote }}
+- name: SEGWATCH_STREAM_REPLICAS
+  value: {{ include "segwatch.streamReplicas" . | quote }}
 {{- $auth := .Values.nats.external.auth }}
 {{- if and (not .Values.nats.bundled.enabled) $auth.secretName }}
 {{- if $auth.credsKey }}
@@ -108,6 +110,48 @@ seccompProfile:
       name: {{ $auth.secretName }}
       key: {{ $key }}
 {{- end }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* Stream/KV replicas of every process; the bundled single server can hold only one. */}}
+{{- define "segwatch.streamReplicas" -}}
+{{- $r := int .Values.nats.streamReplicas -}}
+{{- if and .Values.nats.bundled.enabled (gt $r 1) -}}
+{{- fail (printf "nats.streamReplicas: the bundled NATS is a single server and holds 1 replica; %d needs a JetStream cluster of at least %d servers (nats.bundled.enabled=false, nats.external.url)" $r $r) -}}
+{{- end -}}
+{{- $r -}}
+{{- end -}}
+
+{{/* The delivery workers' ServiceAccount name. */}}
+{{- define "segwatch.deliverServiceAccountName" -}}
+{{- include "segwatch.serviceAccountName" (dict "root" . "component" "deliver" "sa" .Values.controller.delivery.serviceAccount) -}}
+{{- end -}}
+
+{{/* The controller's flags that give the delivery Deployments what the chart's own pods get. */}}
+{{- define "segwatch.deliveryArgs" -}}
+- --delivery-image={{ include "segwatch.image" . }}
+- --delivery-image-pull-policy={{ .Values.image.pullPolicy }}
+{{- with .Values.imagePullSecrets }}
+{{- $names := list }}
+{{- range . }}{{ $names = append $names .name }}{{ end }}
+- --delivery-image-pull-secrets={{ join "," $names }}
+{{- end }}
+- --delivery-service-account={{ include "segwatch.deliverServiceAccountName" . }}
+{{- $auth := .Values.nats.external.auth }}
+{{- if and (not .Values.nats.bundled.enabled) $auth.secretName }}
+- --delivery-nats-secret={{ $auth.secretName }}
+{{- with $auth.credsKey }}
+- --delivery-nats-creds-key={{ . }}
+{{- end }}
+{{- with $auth.tokenKey }}
+- --delivery-nats-token-key={{ . }}
+{{- end }}
+{{- with $auth.userKey }}
+- --delivery-nats-user-key={{ . }}
+{{- end }}
+{{- with $auth.passwordKey }}
+- --delivery-nats-password-key={{ . }}
 {{- end }}
 {{- end }}
 {{- end -}}

@@ -7,6 +7,11 @@ import { readdirSync, readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { loadAll } from "js-yaml";
 import { beforeAll, describe, expect, it } from "vitest";
+import {
+  type ControllerCommandFlags,
+  deliveryPodSettings,
+} from "../../../src/cli/controller-command.ts";
+import { renderDeliveryDeployment } from "../../../src/controller/delivery-deployments.ts";
 import { partitionsOfReplica, replicaOrdinal } from "../../../src/evaluator/ownership.ts";
 import {
   ALL_ON_VALUES,
@@ -25,11 +30,13 @@ type Pod = {
   securityContext?: Record<string, unknown>;
   containers: Container[];
   automountServiceAccountToken?: boolean;
+  volumes?: { name: string }[];
 };
 type Container = {
   name: string;
   args?: string[];
-  env?: { name: string; value?: string }[];
+  env?: { name: string; value?: string; valueFrom?: unknown }[];
+  volumeMounts?: { name: string }[];
   securityContext?: Record<string, unknown>;
   resources?: { requests?: Record<string, string> };
   livenessProbe?: unknown;
@@ -42,6 +49,59 @@ const podOf = (o: K8sObject) => (o.spec as { template: { spec: Pod } }).template
 const byKind = (objects: K8sObject[], kind: string) => objects.filter((o) => o.kind === kind);
 const named = (objects: K8sObject[], kind: string, name: string) =>
   objects.find((o) => o.kind === kind && o.metadata.name === name);
+const envOf = (c: Container) => Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value]));
+/** The segwatch containers (not the bundled NATS). */
+const segwatchContainers = (objects: K8sObject[]) =>
+  workloads(objects)
+    .filter((w) => !w.metadata.name.endsWith("-nats"))
+    .flatMap((w) => podOf(w).containers.map((c) => ({ workload: w.metadata.name, c })));
+
+/** The controller container's --delivery-* flags, as the CLI hands them to runControllerCommand. */
+function deliveryFlags(args: readonly string[]): ControllerCommandFlags {
+  const flags: Record<string, string> = {};
+  for (const a of args) {
+    const m = /^--(delivery-[a-z-]+)=(.*)$/.exec(a);
+    if (m) flags[m[1]!.replace(/-([a-z])/g, (_, ch: string) => ch.toUpperCase())] = m[2]!;
+  }
+  return { source: "kube", resources: "", leaderElect: true, healthAddr: ":8081", ...flags };
+}
+
+/**
+ * The delivery Deployment the controller renders from the chart's controller container (its
+ * --delivery-* flags and its NATS_URL / SEGWATCH_STREAM_REPLICAS), for one channel.
+ */
+function deliveryDeploymentOf(controller: Container) {
+  const flags = deliveryFlags(controller.args ?? []);
+  const env = envOf(controller);
+  return renderDeliveryDeployment(
+    {
+      namespace: NS,
+      image: flags.deliveryImage!,
+      namePrefix: "segwatch-deliver-",
+      replicas: 1,
+      natsUrl: env.NATS_URL!,
+      streamReplicas: Number(env.SEGWATCH_STREAM_REPLICAS),
+      ...deliveryPodSettings(flags),
+    },
+    "kinesis",
+    1,
+  );
+}
+
+/**
+ * What a pod needs to reach NATS: its NATS_* and SEGWATCH_STREAM_REPLICAS env (by name: the order
+ * means nothing), the creds volume and its mount.
+ */
+function natsAccess(pod: Pod) {
+  const c = pod.containers[0]!;
+  return {
+    env: (c.env ?? [])
+      .filter((e) => e.name.startsWith("NATS_") || e.name === "SEGWATCH_STREAM_REPLICAS")
+      .sort((a, b) => a.name.localeCompare(b.name)),
+    volumes: (pod.volumes ?? []).filter((v) => v.name === "nats-creds"),
+    volumeMounts: (c.volumeMounts ?? []).filter((m) => m.name === "nats-creds"),
+  };
+}
 
 describe("Chart.yaml", () => {
   it("ships the image of this package version and needs Kubernetes 1.30 or later", () => {
@@ -149,6 +209,27 @@ describe("helm template with the default values", () => {
     expect(owned).toEqual(Array.from({ length: partitions }, (_, p) => p));
   });
 
+  it("sets SEGWATCH_STREAM_REPLICAS=1 in every process and passes the delivery pods' settings", () => {
+    for (const { workload, c } of segwatchContainers(objects))
+      expect(envOf(c).SEGWATCH_STREAM_REPLICAS, `${workload}/${c.name}`).toBe("1");
+    const controller = podOf(named(objects, "Deployment", "segwatch-controller")!).containers[0]!;
+    const delivery = (controller.args ?? []).filter((a) => a.startsWith("--delivery-"));
+    expect(delivery).toEqual([
+      "--delivery-image=ghcr.io/segwatch/segwatch:0.1.0",
+      "--delivery-image-pull-policy=IfNotPresent",
+      "--delivery-service-account=segwatch-deliver",
+    ]);
+    const sa = named(objects, "ServiceAccount", "segwatch-deliver")!;
+    expect(
+      (sa as unknown as { automountServiceAccountToken: boolean }).automountServiceAccountToken,
+    ).toBe(false);
+    // The bundled NATS has no authentication: the workers get the URL and the replicas.
+    const pod = deliveryDeploymentOf(controller).spec!.template.spec!;
+    expect(natsAccess(pod as Pod)).toEqual(
+      natsAccess(podOf(named(objects, "Deployment", "segwatch-api")!)),
+    );
+  });
+
   it("leaves the CRDs out with crds.enabled=false, and unprotected with crds.keep=false", async () => {
     const off = await renderChart("segwatch", NS, ["--set", "crds.enabled=false"]);
     expect(byKind(off.objects, "CustomResourceDefinition")).toHaveLength(0);
@@ -189,6 +270,46 @@ describe("helm template with every option on", () => {
         "NATS_PASSWORD",
       ]),
     );
+  });
+
+  it("gives the delivery workers the NATS access, replicas, identity and pulling of the other pods", () => {
+    for (const { workload, c } of segwatchContainers(objects))
+      expect(envOf(c).SEGWATCH_STREAM_REPLICAS, `${workload}/${c.name}`).toBe("3");
+    const controller = podOf(named(objects, "Deployment", "segwatch-controller")!).containers[0]!;
+    expect((controller.args ?? []).filter((a) => a.startsWith("--delivery-"))).toEqual([
+      "--delivery-image=registry.example.com/segwatch/segwatch:0.1.0-test",
+      "--delivery-image-pull-policy=Always",
+      "--delivery-image-pull-secrets=registry-credentials",
+      "--delivery-service-account=segwatch-deliver-sa",
+      "--delivery-nats-secret=segwatch-nats",
+      "--delivery-nats-creds-key=nats.creds",
+      "--delivery-nats-token-key=token",
+      "--delivery-nats-user-key=user",
+      "--delivery-nats-password-key=password",
+    ]);
+    const delivery = deliveryDeploymentOf(controller);
+    const pod = delivery.spec!.template.spec!;
+    // The same env and creds volume as the chart's own pods, so the workers reach the same NATS.
+    const api = podOf(named(objects, "Deployment", "segwatch-api")!);
+    expect(natsAccess(pod as Pod)).toEqual(natsAccess(api));
+    expect(natsAccess(api).env.map((e) => e.name)).toEqual([
+      "NATS_CREDS",
+      "NATS_PASSWORD",
+      "NATS_TOKEN",
+      "NATS_URL",
+      "NATS_USER",
+      "SEGWATCH_STREAM_REPLICAS",
+    ]);
+    expect(natsAccess(api).volumes).toHaveLength(1);
+    expect(pod.imagePullSecrets).toEqual([{ name: "registry-credentials" }]);
+    expect(pod.containers[0]!.imagePullPolicy).toBe("Always");
+    expect(pod.serviceAccountName).toBe("segwatch-deliver-sa");
+    const sa = named(objects, "ServiceAccount", "segwatch-deliver-sa")!;
+    expect(sa.metadata).toMatchObject({
+      annotations: {
+        "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/segwatch-deliver",
+      },
+    });
   });
 });
 
@@ -234,6 +355,12 @@ describe("values.schema.json", () => {
     expect(await rejects(["--set", "nats.external.url=localhost:4222"])).toContain(
       "at '/nats/external/url'",
     );
+    expect(await rejects(["--set", "nats.streamReplicas=6"])).toContain(
+      "at '/nats/streamReplicas': maximum: got 6, want 5",
+    );
+    expect(await rejects(["--set", "nats.streamReplicas=0"])).toContain(
+      "at '/nats/streamReplicas': minimum: got 0, want 1",
+    );
   });
 
   it("rejects more evaluators than partitions, and several controllers without leader election", async () => {
@@ -247,6 +374,10 @@ describe("values.schema.json", () => {
       await rejects(["--set", "nats.bundled.enabled=false"]),
       "an external NATS needs its URL",
     ).toContain("nats.external.url is required");
+    expect(
+      await rejects(["--set", "nats.streamReplicas=3"]),
+      "the bundled single server cannot hold R3",
+    ).toContain("nats.streamReplicas: the bundled NATS is a single server and holds 1 replica");
   });
 });
 

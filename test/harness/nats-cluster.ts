@@ -1,0 +1,78 @@
+// A JetStream cluster of real nats-servers on loopback (routes between them), for what a single
+// server cannot show: stream and bucket replicas above 1.
+
+import { createServer } from "node:net";
+import { type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { type NatsServer, startNatsServer } from "./nats.ts";
+
+/** How long the cluster may take to elect its JetStream meta leader: a bound on a hang. */
+const META_LEADER_WAIT_MS = 30_000;
+const RETRY_MS = 200;
+
+export interface NatsCluster {
+  readonly servers: readonly NatsServer[];
+  /** Every server's URL, comma-separated (what NATS_URL holds for a cluster). */
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/** A free loopback port for a route listener (the servers must know each other's up front). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startNatsCluster(size = 3): Promise<NatsCluster> {
+  const routePorts: number[] = [];
+  for (let i = 0; i < size; i++) routePorts.push(await freePort());
+  const routes = routePorts.map((p) => JSON.stringify(`nats-route://127.0.0.1:${p}`)).join(", ");
+  const started = await Promise.allSettled(
+    routePorts.map((port, i) =>
+      startNatsServer({
+        config: [
+          `server_name: segwatch-test-${i}`,
+          `cluster { name: segwatch-test, listen: "127.0.0.1:${port}", routes: [${routes}] }`,
+        ].join("\n"),
+      }),
+    ),
+  );
+  const servers = started.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
+  const failed = started.find((s) => s.status === "rejected");
+  if (failed) {
+    await Promise.all(servers.map((s) => s.stop()));
+    throw (failed as PromiseRejectedResult).reason;
+  }
+  return {
+    servers,
+    url: servers.map((s) => s.url).join(","),
+    stop: async () => {
+      await Promise.all(servers.map((s) => s.stop()));
+    },
+  };
+}
+
+/** The JetStream API once the cluster has a meta leader (before that, requests time out). */
+export async function clusterJetStream(nc: NatsConnection): Promise<JetStreamManager> {
+  const deadline = Date.now() + META_LEADER_WAIT_MS;
+  for (;;) {
+    try {
+      return await jetstreamManager(nc, { timeout: 1_000 });
+    } catch (err) {
+      if (Date.now() > deadline)
+        throw new Error(
+          `the JetStream cluster elected no meta leader in ${META_LEADER_WAIT_MS} ms`,
+          {
+            cause: err,
+          },
+        );
+      await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+    }
+  }
+}
