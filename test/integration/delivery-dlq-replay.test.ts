@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runDlqList, runDlqReplay } from "../../src/cli/dlq.ts";
 import { DeadLetterQueue } from "../../src/delivery/dead-letters.ts";
 import { createDeliveryChannel } from "../../src/delivery/run.ts";
-import { DeliveryWorker } from "../../src/delivery/worker.ts";
 import { type Buckets, bootstrap } from "../../src/nats/bootstrap.ts";
 import { connectNats } from "../../src/nats/connection.ts";
 import { registryKey } from "../../src/nats/names.ts";
@@ -21,8 +20,8 @@ import {
   putRecord,
   readStats,
   startReceiver,
+  startTestWorker,
   subscriptionRecord,
-  TEST_TIMING,
   until,
 } from "./delivery-support.ts";
 
@@ -52,17 +51,7 @@ describe("dead-letter replay", () => {
     const channel = createDeliveryChannel("webhook", {
       webhook: { targetPolicy: { allowLoopback: true } },
     });
-    const w = new DeliveryWorker({
-      nc,
-      registry: buckets.registry,
-      status: buckets.status,
-      channel,
-      random: () => 0,
-      ...TEST_TIMING,
-      stopTimeoutMs: 2_000,
-      statusFlushMs: 100,
-    });
-    await w.start();
+    const w = await startTestWorker({ nc, buckets, channel });
     try {
       const id = newSubscriptionId();
       const other = newSubscriptionId();
@@ -142,8 +131,7 @@ describe("dead-letter replay", () => {
         expect.stringMatching(new RegExp(`^  \\d+: subscription ${other} no longer exists$`)),
       ]);
     } finally {
-      await w.stop();
-      await channel.destroy();
+      await w.stopAll();
       await r.close();
     }
   });

@@ -8,12 +8,12 @@ import {
 } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { DELIVERY_DEFAULTS, type SubscriptionRecord } from "../../src/controller/records.ts";
+import type { SubscriptionRecord } from "../../src/controller/records.ts";
 import type { DeliveryItem } from "../../src/delivery/channel.ts";
 import { envelopeHeaders, type TriggerPayload } from "../../src/delivery/envelope.ts";
 import { createEventHubChannel } from "../../src/delivery/eventhub.ts";
 import { createDeliveryChannel } from "../../src/delivery/run.ts";
-import { DeliveryWorker } from "../../src/delivery/worker.ts";
+import type { DeliveryWorker } from "../../src/delivery/worker.ts";
 import { type Buckets, bootstrap } from "../../src/nats/bootstrap.ts";
 import { connectNats } from "../../src/nats/connection.ts";
 import { DLQ_STREAM, deliverySubject, dlqSubject, HEADER } from "../../src/nats/names.ts";
@@ -31,7 +31,8 @@ import {
   payload,
   putRecord,
   readStats,
-  TEST_TIMING,
+  startTestWorker,
+  testRecord,
   until,
 } from "./delivery-support.ts";
 
@@ -64,25 +65,10 @@ afterAll(async () => {
   await peer?.close();
 });
 
-async function worker(): Promise<DeliveryWorker> {
+function worker(): Promise<DeliveryWorker> {
   // A short throttling wait, so that retries after ServerBusyError do not slow the suite.
   const channel = createDeliveryChannel("eventhub", { eventhub: { serverBusyRetryMs: 50 } });
-  const w = new DeliveryWorker({
-    nc,
-    registry: buckets.registry,
-    status: buckets.status,
-    channel,
-    random: () => 0,
-    ...TEST_TIMING,
-    stopTimeoutMs: 2_000,
-    statusFlushMs: 100,
-  });
-  await w.start();
-  cleanups.push(async () => {
-    await w.stop();
-    await channel.destroy();
-  });
-  return w;
+  return startTestWorker({ nc, buckets, channel, cleanups });
 }
 
 function record(
@@ -90,24 +76,7 @@ function record(
   eventHub: NonNullable<SubscriptionRecord["eventHub"]>,
   delivery: Partial<SubscriptionRecord["delivery"]> = {},
 ): SubscriptionRecord {
-  return {
-    id,
-    namespace: NAMESPACE,
-    name: `test-${id}`,
-    channel: "eventhub",
-    generation: 1,
-    segmentIds: ["seg1"],
-    events: ["enter", "exit"],
-    fields: [],
-    delivery: {
-      ...DELIVERY_DEFAULTS,
-      initialBackoffMs: 20,
-      maxBackoffMs: 200,
-      timeoutMs: 5_000,
-      ...delivery,
-    },
-    eventHub,
-  };
+  return testRecord(id, "eventhub", { eventHub }, delivery);
 }
 
 interface Sent {

@@ -24,14 +24,10 @@ import {
 import type { NatsConnection } from "@nats-io/transport-node";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  DELIVERY_DEFAULTS,
-  type KinesisRecord,
-  type SubscriptionRecord,
-} from "../../src/controller/records.ts";
+import type { KinesisRecord, SubscriptionRecord } from "../../src/controller/records.ts";
 import { envelopeHeaders } from "../../src/delivery/envelope.ts";
 import { createDeliveryChannel } from "../../src/delivery/run.ts";
-import { DeliveryWorker } from "../../src/delivery/worker.ts";
+import type { DeliveryWorker } from "../../src/delivery/worker.ts";
 import { type Buckets, bootstrap } from "../../src/nats/bootstrap.ts";
 import { connectNats } from "../../src/nats/connection.ts";
 import { DLQ_STREAM, deliverySubject, dlqSubject, HEADER } from "../../src/nats/names.ts";
@@ -44,7 +40,8 @@ import {
   payload,
   putRecord,
   readStats,
-  TEST_TIMING,
+  startTestWorker,
+  testRecord,
   until,
 } from "./delivery-support.ts";
 
@@ -88,24 +85,8 @@ afterAll(async () => {
   await Promise.all([nats?.stop(), moto?.stop()]);
 });
 
-async function worker(): Promise<DeliveryWorker> {
-  const channel = createDeliveryChannel("kinesis");
-  const w = new DeliveryWorker({
-    nc,
-    registry: buckets.registry,
-    status: buckets.status,
-    channel,
-    random: () => 0,
-    ...TEST_TIMING,
-    stopTimeoutMs: 2_000,
-    statusFlushMs: 100,
-  });
-  await w.start();
-  cleanups.push(async () => {
-    await w.stop();
-    await channel.destroy();
-  });
-  return w;
+function worker(): Promise<DeliveryWorker> {
+  return startTestWorker({ nc, buckets, channel: createDeliveryChannel("kinesis"), cleanups });
 }
 
 function kinesisSubscription(
@@ -113,24 +94,7 @@ function kinesisSubscription(
   kinesis: KinesisRecord,
   delivery: Partial<SubscriptionRecord["delivery"]> = {},
 ): SubscriptionRecord {
-  return {
-    id,
-    namespace: NAMESPACE,
-    name: `test-${id}`,
-    channel: "kinesis",
-    generation: 1,
-    segmentIds: ["seg1"],
-    events: ["enter", "exit"],
-    fields: [],
-    delivery: {
-      ...DELIVERY_DEFAULTS,
-      initialBackoffMs: 20,
-      maxBackoffMs: 200,
-      timeoutMs: 5_000,
-      ...delivery,
-    },
-    kinesis,
-  };
+  return testRecord(id, "kinesis", { kinesis }, delivery);
 }
 
 async function createStream(name: string, shards = 2): Promise<void> {

@@ -4,14 +4,10 @@
 import { type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  DELIVERY_DEFAULTS,
-  type PubSubRecord,
-  type SubscriptionRecord,
-} from "../../src/controller/records.ts";
+import type { PubSubRecord, SubscriptionRecord } from "../../src/controller/records.ts";
 import { PUBSUB_ATTRIBUTE } from "../../src/delivery/pubsub-message.ts";
 import { createDeliveryChannel } from "../../src/delivery/run.ts";
-import { DeliveryWorker } from "../../src/delivery/worker.ts";
+import type { DeliveryWorker } from "../../src/delivery/worker.ts";
 import { type Buckets, bootstrap } from "../../src/nats/bootstrap.ts";
 import { connectNats } from "../../src/nats/connection.ts";
 import { HEADER } from "../../src/nats/names.ts";
@@ -25,7 +21,8 @@ import {
   newSubscriptionId,
   putRecord,
   readStats,
-  TEST_TIMING,
+  startTestWorker,
+  testRecord,
   until,
 } from "./delivery-support.ts";
 import {
@@ -68,24 +65,15 @@ afterAll(async () => {
  * A worker whose Pub/Sub clients reach `apiEndpoint` (the emulator, or a relay in front of it).
  * Retries come at once (zero jitter) unless `fullBackoff` waits each backoff's whole ceiling.
  */
-async function worker(apiEndpoint = emulator.host, fullBackoff = false): Promise<DeliveryWorker> {
+function worker(apiEndpoint = emulator.host, fullBackoff = false): Promise<DeliveryWorker> {
   const channel = createDeliveryChannel("pubsub", { pubsub: { apiEndpoint } });
-  const w = new DeliveryWorker({
+  return startTestWorker({
     nc,
-    registry: buckets.registry,
-    status: buckets.status,
+    buckets,
     channel,
+    cleanups,
     random: () => (fullBackoff ? 1 : 0),
-    ...TEST_TIMING,
-    stopTimeoutMs: 2_000,
-    statusFlushMs: 100,
   });
-  await w.start();
-  cleanups.push(async () => {
-    await w.stop();
-    await channel.destroy();
-  });
-  return w;
 }
 
 function record(
@@ -93,24 +81,7 @@ function record(
   pubsub: PubSubRecord,
   delivery: Partial<SubscriptionRecord["delivery"]> = {},
 ): SubscriptionRecord {
-  return {
-    id,
-    namespace: NAMESPACE,
-    name: `test-${id}`,
-    channel: "pubsub",
-    generation: 1,
-    segmentIds: ["seg1"],
-    events: ["enter", "exit"],
-    fields: [],
-    delivery: {
-      ...DELIVERY_DEFAULTS,
-      initialBackoffMs: 20,
-      maxBackoffMs: 200,
-      timeoutMs: 5_000,
-      ...delivery,
-    },
-    pubsub,
-  };
+  return testRecord(id, "pubsub", { pubsub }, delivery);
 }
 
 /** A topic and an ordered subscription on it, named after the test's subscription. */

@@ -6,8 +6,8 @@ import { type JetStreamManager, jetstreamManager, type PriorityPolicy } from "@n
 import type { NatsConnection } from "@nats-io/transport-node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { deliveryConsumerConfig, LANES } from "../../src/delivery/consumer-config.ts";
+import { WORKER_DEFAULTS } from "../../src/delivery/defaults.ts";
 import { createDeliveryChannel } from "../../src/delivery/run.ts";
-import { DeliveryWorker } from "../../src/delivery/worker.ts";
 import { type Buckets, bootstrap } from "../../src/nats/bootstrap.ts";
 import { connectNats } from "../../src/nats/connection.ts";
 import { DELIVERIES_STREAM, deliveryConsumerName, registryKey } from "../../src/nats/names.ts";
@@ -21,8 +21,9 @@ import {
   putRecord,
   type Receiver,
   startReceiver,
+  startTestWorker,
   subscriptionRecord,
-  TEST_TIMING,
+  type TestWorker,
   until,
   WAIT_MS,
   withDeadline,
@@ -56,31 +57,24 @@ async function receiver(respond?: Parameters<typeof startReceiver>[0]): Promise<
   return r;
 }
 
-async function worker(
+function worker(
   userAgent: string,
   stopTimeoutMs = 5_000,
   ensureConsumers = true,
-): Promise<DeliveryWorker & { stopAll: () => Promise<void> }> {
+): Promise<TestWorker> {
   const channel = createDeliveryChannel("webhook", {
     webhook: { targetPolicy: { allowLoopback: true }, userAgent },
   });
-  const w = new DeliveryWorker({
+  return startTestWorker({
     nc,
-    registry: buckets.registry,
-    status: buckets.status,
+    buckets,
     channel,
-    random: () => 0,
-    ...TEST_TIMING,
+    cleanups,
     stopTimeoutMs,
     ensureConsumers,
+    // These tests read no stats: the production cadence.
+    statusFlushMs: WORKER_DEFAULTS.statusFlushMs,
   });
-  await w.start();
-  const stop = async () => {
-    await w.stop();
-    await channel.destroy();
-  };
-  cleanups.push(stop);
-  return Object.assign(w, { stopAll: stop });
 }
 
 function startChild(

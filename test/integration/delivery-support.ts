@@ -1,5 +1,6 @@
 // Shared pieces of the delivery integration tests: a recording HTTP receiver on 127.0.0.1, subscription
-// records, delivery messages in the evaluator's format, bounded waits.
+// records of every channel, workers with test timing, delivery messages in the evaluator's format,
+// bounded waits.
 
 import {
   createServer,
@@ -16,8 +17,11 @@ import {
   type SubscriptionRecord,
   type SubscriptionStats,
 } from "../../src/controller/records.ts";
+import type { DeliveryChannel } from "../../src/delivery/channel.ts";
 import { ensureDeliveryConsumers } from "../../src/delivery/consumer-config.ts";
 import { envelopeHeaders, type TriggerPayload } from "../../src/delivery/envelope.ts";
+import { DeliveryWorker, type DeliveryWorkerOptions } from "../../src/delivery/worker.ts";
+import type { Buckets } from "../../src/nats/bootstrap.ts";
 import {
   DELIVERIES_STREAM,
   DLQ_STREAM,
@@ -28,6 +32,7 @@ import {
   registryKey,
   statusKey,
 } from "../../src/nats/names.ts";
+import type { Channel } from "../../src/resources/types.ts";
 
 /**
  * Worker timing for tests: a short lease (a worker that could not hand over cleanly does not hold
@@ -189,19 +194,24 @@ export function newSubscriptionId(prefix = "sub"): string {
   return `${prefix}${process.pid}x${counter}x${Math.floor(Math.random() * 1e6)}`;
 }
 
-export function subscriptionRecord(
+/** The channel block of a subscription record (`webhook`, `kinesis`, `eventHub` or `pubsub`). */
+export type ChannelSettings = Pick<
+  SubscriptionRecord,
+  "webhook" | "kinesis" | "eventHub" | "pubsub"
+>;
+
+/** A subscription record of any channel, with short backoffs and timeouts for tests. */
+export function testRecord(
   id: string,
-  url: string,
-  overrides: {
-    delivery?: Partial<SubscriptionRecord["delivery"]>;
-    webhook?: Partial<NonNullable<SubscriptionRecord["webhook"]>>;
-  } = {},
+  channel: Channel,
+  settings: ChannelSettings,
+  delivery: Partial<SubscriptionRecord["delivery"]> = {},
 ): SubscriptionRecord {
   return {
     id,
     namespace: NAMESPACE,
     name: `test-${id}`,
-    channel: "webhook",
+    channel,
     generation: 1,
     segmentIds: ["seg1"],
     events: ["enter", "exit"],
@@ -211,15 +221,75 @@ export function subscriptionRecord(
       initialBackoffMs: 20,
       maxBackoffMs: 200,
       timeoutMs: 5_000,
-      ...overrides.delivery,
+      ...delivery,
     },
-    webhook: {
-      url,
-      headers: { best_number: "47" },
-      signingSecrets: [],
-      ...overrides.webhook,
-    },
+    ...settings,
   };
+}
+
+export function subscriptionRecord(
+  id: string,
+  url: string,
+  overrides: {
+    delivery?: Partial<SubscriptionRecord["delivery"]>;
+    webhook?: Partial<NonNullable<SubscriptionRecord["webhook"]>>;
+  } = {},
+): SubscriptionRecord {
+  return testRecord(
+    id,
+    "webhook",
+    {
+      webhook: {
+        url,
+        headers: { best_number: "47" },
+        signingSecrets: [],
+        ...overrides.webhook,
+      },
+    },
+    overrides.delivery,
+  );
+}
+
+// ---- workers ------------------------------------------------------------------------------------
+
+export interface TestWorkerOptions
+  extends Omit<DeliveryWorkerOptions, "nc" | "registry" | "status" | "channel"> {
+  readonly nc: NatsConnection;
+  readonly buckets: Buckets;
+  readonly channel: DeliveryChannel;
+  /** Where the worker's stop (and its channel's destroy) is queued for the test's cleanup. */
+  readonly cleanups?: (() => Promise<void>)[];
+}
+
+export type TestWorker = DeliveryWorker & {
+  /** Stops the worker, then destroys its channel. */
+  stopAll(): Promise<void>;
+};
+
+/**
+ * A started worker of `channel` with the test timing, zero jitter, a short bounded stop and quick
+ * status writes; any other worker option overrides these.
+ */
+export async function startTestWorker(opts: TestWorkerOptions): Promise<TestWorker> {
+  const { nc, buckets, channel, cleanups, ...options } = opts;
+  const w = new DeliveryWorker({
+    nc,
+    registry: buckets.registry,
+    status: buckets.status,
+    channel,
+    random: () => 0,
+    ...TEST_TIMING,
+    stopTimeoutMs: 2_000,
+    statusFlushMs: 100,
+    ...options,
+  });
+  await w.start();
+  const stopAll = async () => {
+    await w.stop();
+    await channel.destroy();
+  };
+  cleanups?.push(stopAll);
+  return Object.assign(w, { stopAll });
 }
 
 /** Registers a subscription the way the controller does: its consumers first, then the record. */

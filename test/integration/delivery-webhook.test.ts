@@ -4,7 +4,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { Webhook } from "standardwebhooks";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createDeliveryChannel } from "../../src/delivery/run.ts";
-import { DeliveryWorker } from "../../src/delivery/worker.ts";
+import type { DeliveryWorker } from "../../src/delivery/worker.ts";
 import { type Buckets, bootstrap } from "../../src/nats/bootstrap.ts";
 import { connectNats } from "../../src/nats/connection.ts";
 import { HEADER } from "../../src/nats/names.ts";
@@ -21,8 +21,8 @@ import {
   type Receiver,
   readStats,
   startReceiver,
+  startTestWorker,
   subscriptionRecord,
-  TEST_TIMING,
   until,
 } from "./delivery-support.ts";
 
@@ -55,7 +55,7 @@ async function receiver(respond?: Parameters<typeof startReceiver>[0]): Promise<
 }
 
 /** A worker on the shared connection; deterministic zero jitter unless a test says otherwise. */
-async function worker(
+function worker(
   opts: {
     segmentEndpoint?: string;
     allowLoopback?: boolean;
@@ -69,24 +69,14 @@ async function worker(
       ...(opts.segmentEndpoint ? { segmentEndpoint: opts.segmentEndpoint } : {}),
     },
   });
-  const w = new DeliveryWorker({
+  return startTestWorker({
     nc,
-    registry: buckets.registry,
-    status: buckets.status,
+    buckets,
     channel,
-    random: () => 0,
-    ...TEST_TIMING,
-    stopTimeoutMs: 2_000,
-    statusFlushMs: 100,
+    cleanups,
     ...(opts.backfillRatePerSecond ? { backfillRatePerSecond: opts.backfillRatePerSecond } : {}),
     ...(opts.backfillMaxInFlight ? { backfillMaxInFlight: opts.backfillMaxInFlight } : {}),
   });
-  await w.start();
-  cleanups.push(async () => {
-    await w.stop();
-    await channel.destroy();
-  });
-  return w;
 }
 
 describe("webhook delivery worker", () => {
