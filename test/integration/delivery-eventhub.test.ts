@@ -1,22 +1,16 @@
 // The Event Hubs worker: the real @azure/event-hubs client through the real worker and a real
 // nats-server, publishing to the AMQP test peer (test/harness/eventhub-peer.ts) on 127.0.0.1.
-import {
-  type JetStreamManager,
-  jetstream,
-  jetstreamManager,
-  type StoredMsg,
-} from "@nats-io/jetstream";
+import { type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { SubscriptionRecord } from "../../src/controller/records.ts";
 import type { DeliveryItem } from "../../src/delivery/channel.ts";
-import { envelopeHeaders, type TriggerPayload } from "../../src/delivery/envelope.ts";
 import { createEventHubChannel } from "../../src/delivery/eventhub.ts";
 import { createDeliveryChannel } from "../../src/delivery/run.ts";
 import type { DeliveryWorker } from "../../src/delivery/worker.ts";
 import { type Buckets, bootstrap } from "../../src/nats/bootstrap.ts";
 import { connectNats } from "../../src/nats/connection.ts";
-import { DLQ_STREAM, deliverySubject, dlqSubject, HEADER } from "../../src/nats/names.ts";
+import { HEADER } from "../../src/nats/names.ts";
 import {
   type EventHubPeer,
   type ReceivedEvent,
@@ -24,13 +18,17 @@ import {
 } from "../harness/eventhub-peer.ts";
 import { type NatsServer, startNatsServer } from "../harness/nats.ts";
 import {
+  deadLetterCount,
   interleaved,
   laneDrained,
   NAMESPACE,
   newSubscriptionId,
+  type Published,
   payload,
+  publishInOrder,
   putRecord,
   readStats,
+  requireDeadLetter,
   startTestWorker,
   testRecord,
   until,
@@ -79,52 +77,16 @@ function record(
   return testRecord(id, "eventhub", { eventHub }, delivery);
 }
 
-interface Sent {
-  readonly msgId: string;
-  readonly user: string;
-  readonly index: number;
-  readonly body: string;
-}
-
 /** Publishes deliveries as the evaluator does, to the eventhub channel's subject, in order. */
-async function publish(
+function publish(
   subscriptionId: string,
   messages: readonly { user: string; index: number; extra?: Record<string, unknown> }[],
-): Promise<Sent[]> {
-  const js = jetstream(nc);
-  const out: Sent[] = [];
-  for (const m of messages) {
-    const p = payload(subscriptionId, m.user, m.index);
-    const withExtra: TriggerPayload = { ...p, data: { ...p.data, ...m.extra } };
-    const body = JSON.stringify(withExtra);
-    const msgId = `${subscriptionId}:${m.user}:${m.index}`;
-    out.push({ msgId, user: m.user, index: m.index, body });
-    await js.publish(deliverySubject("eventhub", subscriptionId, "live"), body, {
-      headers: envelopeHeaders({
-        msgId,
-        namespace: NAMESPACE,
-        subscriptionId,
-        userKey: m.user,
-        lane: "live",
-      }),
-    });
-  }
-  return out;
+): Promise<Published[]> {
+  return publishInOrder(nc, "eventhub", subscriptionId, messages);
 }
 
-async function deadLetters(subscriptionId: string): Promise<number> {
-  const subject = dlqSubject("eventhub", subscriptionId);
-  const info = await jsm.streams.info(DLQ_STREAM, { subjects_filter: subject });
-  return info.state.subjects?.[subject] ?? 0;
-}
-
-async function lastDeadLetter(subscriptionId: string): Promise<StoredMsg> {
-  const m = await jsm.streams.getMessage(DLQ_STREAM, {
-    last_by_subj: dlqSubject("eventhub", subscriptionId),
-  });
-  if (!m) throw new Error(`no dead letter for ${subscriptionId}`);
-  return m;
-}
+const deadLetters = (subscriptionId: string) => deadLetterCount(jsm, subscriptionId, "eventhub");
+const deadLetter = (subscriptionId: string) => requireDeadLetter(jsm, subscriptionId, "eventhub");
 
 /** The peer's accepted events of one subscription. */
 function eventsOf(subscriptionId: string): ReceivedEvent[] {
@@ -306,7 +268,7 @@ describe("event hub delivery worker", () => {
     const [sent] = await publish(id, [{ user: "u1", index: 0 }]);
 
     await until("dead letter", async () => (await deadLetters(id)) === 1);
-    const dl = await lastDeadLetter(id);
+    const dl = await deadLetter(id);
     expect(dl.string()).toBe(sent!.body);
     expect(dl.header.get(HEADER.msgId)).toBe(sent!.msgId);
     expect(dl.header.get(HEADER.attempts)).toBe("1");
@@ -336,7 +298,7 @@ describe("event hub delivery worker", () => {
     await w.whenConsuming(id);
     await publish(id, [{ user: "u1", index: 0 }]);
     await until("dead letter", async () => (await deadLetters(id)) === 1);
-    expect((await lastDeadLetter(id)).header.get(HEADER.error)).toMatch(
+    expect((await deadLetter(id)).header.get(HEADER.error)).toMatch(
       /^eventhub: MessagingEntityNotFoundError: The messaging entity '.*no-such-hub' could not be found/,
     );
   });
@@ -355,7 +317,7 @@ describe("event hub delivery worker", () => {
     await w.whenConsuming(id);
     await publish(id, [{ user: "u1", index: 0 }]);
     await until("dead letter", async () => (await deadLetters(id)) === 1);
-    const error = (await lastDeadLetter(id)).header.get(HEADER.error);
+    const error = (await deadLetter(id)).header.get(HEADER.error);
     expect(error).toContain(
       `the event hub name "${HUB}" does not match the connection string's EntityPath "other"`,
     );
@@ -413,7 +375,7 @@ describe("event hub delivery worker, a hub with a small maximum message size", (
     await until("lane drained", () => laneDrained(jsm, id));
     expect(small.events.map((e) => indexOf(e).user).sort()).toEqual(["u1", "u3"]);
     expect(small.events.every((e) => e.partitionKey === "t")).toBe(true);
-    const dl = await lastDeadLetter(id);
+    const dl = await deadLetter(id);
     expect(dl.header.get(HEADER.user)).toBe("u2");
     expect(dl.header.get(HEADER.error)).toMatch(
       /^eventhub: the event \(\d+ bytes of payload\) is larger than the hub's maximum message size \(4096 bytes\)$/,

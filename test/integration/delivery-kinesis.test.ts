@@ -15,31 +15,28 @@ import {
   GetShardIteratorCommand,
   KinesisClient,
 } from "@aws-sdk/client-kinesis";
-import {
-  type JetStreamManager,
-  jetstream,
-  jetstreamManager,
-  type StoredMsg,
-} from "@nats-io/jetstream";
+import { type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { KinesisRecord, SubscriptionRecord } from "../../src/controller/records.ts";
-import { envelopeHeaders } from "../../src/delivery/envelope.ts";
 import { createDeliveryChannel } from "../../src/delivery/run.ts";
 import type { DeliveryWorker } from "../../src/delivery/worker.ts";
 import { type Buckets, bootstrap } from "../../src/nats/bootstrap.ts";
 import { connectNats } from "../../src/nats/connection.ts";
-import { DLQ_STREAM, deliverySubject, dlqSubject, HEADER } from "../../src/nats/names.ts";
+import { HEADER } from "../../src/nats/names.ts";
 import { enableIam, type MotoIam, type MotoServer, startMotoServer } from "../harness/moto.ts";
 import { type NatsServer, startNatsServer } from "../harness/nats.ts";
 import {
+  deadLetterCount,
   laneDrained,
-  NAMESPACE,
   newSubscriptionId,
+  type Published,
   payload,
+  publishInOrder,
   putRecord,
   readStats,
+  requireDeadLetter,
   startTestWorker,
   testRecord,
   until,
@@ -142,51 +139,16 @@ async function readStream(name: string): Promise<StreamRecord[]> {
   return out;
 }
 
-interface Sent {
-  readonly msgId: string;
-  readonly user: string;
-  readonly index: number;
-  readonly body: string;
-}
-
-/** Publishes deliveries the way the evaluator does, in order, with `extra` fields in `data`. */
-async function publish(
+/** Publishes deliveries as the evaluator does, to the kinesis channel's subject, in order. */
+function publish(
   subscriptionId: string,
   messages: readonly { user: string; index: number; extra?: Record<string, unknown> }[],
-): Promise<Sent[]> {
-  const js = jetstream(nc);
-  const out: Sent[] = [];
-  for (const m of messages) {
-    const p = payload(subscriptionId, m.user, m.index);
-    const body = JSON.stringify({ ...p, data: { ...p.data, ...m.extra } });
-    const msgId = `${subscriptionId}:${m.user}:${m.index}`;
-    out.push({ msgId, user: m.user, index: m.index, body });
-    await js.publish(deliverySubject("kinesis", subscriptionId, "live"), body, {
-      headers: envelopeHeaders({
-        msgId,
-        namespace: NAMESPACE,
-        subscriptionId,
-        userKey: m.user,
-        lane: "live",
-      }),
-    });
-  }
-  return out;
+): Promise<Published[]> {
+  return publishInOrder(nc, "kinesis", subscriptionId, messages);
 }
 
-async function deadLetters(subscriptionId: string): Promise<number> {
-  const subject = dlqSubject("kinesis", subscriptionId);
-  const info = await jsm.streams.info(DLQ_STREAM, { subjects_filter: subject });
-  return info.state.subjects?.[subject] ?? 0;
-}
-
-async function lastDeadLetter(subscriptionId: string): Promise<StoredMsg> {
-  const m = await jsm.streams.getMessage(DLQ_STREAM, {
-    last_by_subj: dlqSubject("kinesis", subscriptionId),
-  });
-  if (!m) throw new Error(`no dead letter for ${subscriptionId}`);
-  return m;
-}
+const deadLetters = (subscriptionId: string) => deadLetterCount(jsm, subscriptionId, "kinesis");
+const deadLetter = (subscriptionId: string) => requireDeadLetter(jsm, subscriptionId, "kinesis");
 
 /** users × perUser messages, interleaved. */
 function interleaved(users: number, perUser: number) {
@@ -297,13 +259,13 @@ describe("kinesis delivery worker", () => {
     expect(records.map((r) => r.data)).toEqual(sent.map((s) => s.body));
     expect(records.map((r) => r.partitionKey)).toEqual(["u1", "u1"]);
 
-    const dl = await lastDeadLetter(withoutRole);
+    const dl = await deadLetter(withoutRole);
     expect(dl.string()).toBe(refused!.body);
     expect(dl.header.get(HEADER.msgId)).toBe(refused!.msgId);
     expect(dl.header.get(HEADER.attempts)).toBe("1");
     // moto answers a refused request with HTTP 403 (in an XML body the JSON client cannot read).
     expect(dl.header.get(HEADER.error)).toMatch(/^kinesis PutRecords: HTTP 403/);
-    expect((await lastDeadLetter(powerless)).header.get(HEADER.error)).toMatch(
+    expect((await deadLetter(powerless)).header.get(HEADER.error)).toMatch(
       /^kinesis PutRecords: HTTP 403/,
     );
     await until(
@@ -339,7 +301,7 @@ describe("kinesis delivery worker", () => {
     await w.whenConsuming(id);
     await publish(id, [{ user: "u", index: 0 }]);
     await until("dead letter", async () => (await deadLetters(id)) === 1);
-    expect((await lastDeadLetter(id)).header.get(HEADER.error)).toMatch(
+    expect((await deadLetter(id)).header.get(HEADER.error)).toMatch(
       new RegExp(
         `^kinesis PutRecords: assuming role ${iam.writerRoleArn.replace(/[/]/g, "\\/")}: .*InvalidClientTokenId`,
       ),
@@ -419,7 +381,7 @@ describe("kinesis delivery worker", () => {
 
     await until("dead letter", async () => (await deadLetters(id)) === 1);
     await until("next delivered", async () => (await readStream(stream)).length >= 1);
-    const dl = await lastDeadLetter(id);
+    const dl = await deadLetter(id);
     expect(dl.header.get(HEADER.msgId)).toBe(big!.msgId);
     expect(dl.header.get(HEADER.error)).toMatch(
       /^kinesis: record of \d+ bytes \(payload and partition key\) exceeds the Kinesis limit of 1048576 bytes$/,
@@ -462,7 +424,7 @@ describe("kinesis delivery worker", () => {
     await w.whenConsuming(id);
     await publish(id, [{ user: "u", index: 0 }]);
     await until("dead letter", async () => (await deadLetters(id)) === 1);
-    const dl = await lastDeadLetter(id);
+    const dl = await deadLetter(id);
     expect(dl.header.get(HEADER.error)).toBe(
       "kinesis PutRecords: no answer within 300 ms (gave up after 2 attempts)",
     );
@@ -480,7 +442,7 @@ describe("kinesis delivery worker", () => {
     await w.whenConsuming(id);
     await publish(id, [{ user: "u", index: 0 }]);
     await until("dead letter", async () => (await deadLetters(id)) === 1);
-    expect((await lastDeadLetter(id)).header.get(HEADER.error)).toBe(
+    expect((await deadLetter(id)).header.get(HEADER.error)).toBe(
       `subscription ${id}: kinesis stream "not a stream!" is neither a stream name nor a stream ARN`,
     );
     await until(

@@ -15,9 +15,10 @@ import { type NatsServer, startNatsServer } from "../harness/nats.ts";
 import { type PubSubEmulator, startPubSubEmulator } from "../harness/pubsub-emulator.ts";
 import { serviceAccountKeyJson } from "../support/service-account-key.ts";
 import {
+  deadLetterCount,
   interleaved,
   laneDrained,
-  NAMESPACE,
+  lastDeadLetter,
   newSubscriptionId,
   putRecord,
   readStats,
@@ -27,10 +28,8 @@ import {
 } from "./delivery-support.ts";
 import {
   EmulatorRest,
-  lastPubSubDeadLetter,
   type PulledMessage,
   publishPubSubDeliveries,
-  pubsubDeadLetters,
   startRelay,
 } from "./pubsub-support.ts";
 
@@ -228,7 +227,7 @@ describe("pubsub delivery worker", () => {
       async () => (await readStats(buckets.status, id))?.delivered === 9,
     );
     expect(await readStats(buckets.status, id)).toMatchObject({ delivered: 9, deadLettered: 0 });
-    expect(await pubsubDeadLetters(jsm, id)).toBe(0);
+    expect(await deadLetterCount(jsm, id, "pubsub")).toBe(0);
   });
 
   it("dead-letters a publish to a missing topic at once, with the error", async () => {
@@ -242,9 +241,9 @@ describe("pubsub delivery worker", () => {
     await w.whenConsuming(id);
     const [sent] = await publishPubSubDeliveries(nc, id, [{ user: "u1", index: 0 }]);
 
-    await until("dead letter", async () => (await pubsubDeadLetters(jsm, id)) === 1);
+    await until("dead letter", async () => (await deadLetterCount(jsm, id, "pubsub")) === 1);
     await until("lane drained", () => laneDrained(jsm, id));
-    const dl = (await lastPubSubDeadLetter(jsm, id))!;
+    const dl = (await lastDeadLetter(jsm, id, "pubsub"))!;
     expect(dl.string()).toBe(sent!.body);
     expect(dl.header.get(HEADER.msgId)).toBe(sent!.msgId);
     expect(dl.header.get(HEADER.attempts)).toBe("1");
@@ -274,8 +273,8 @@ describe("pubsub delivery worker", () => {
     await w.whenConsuming(id);
     await publishPubSubDeliveries(nc, id, [{ user: "u1", index: 0 }]);
 
-    await until("dead letter", async () => (await pubsubDeadLetters(jsm, id)) === 1);
-    const dl = (await lastPubSubDeadLetter(jsm, id))!;
+    await until("dead letter", async () => (await deadLetterCount(jsm, id, "pubsub")) === 1);
+    const dl = (await lastDeadLetter(jsm, id, "pubsub"))!;
     expect(dl.header.get(HEADER.error)).toBe(
       `subscription ${id}: pubsub credentials: the credentials are not JSON (a service-account key file)`,
     );

@@ -362,6 +362,37 @@ export async function publishDeliveries(
   return out;
 }
 
+/**
+ * Publishes one message per (user, index) on `channel`'s subject, one at a time in order; `extra`
+ * fields join the profile in the payload's data.
+ */
+export async function publishInOrder(
+  nc: NatsConnection,
+  channel: Channel,
+  subscriptionId: string,
+  messages: readonly { user: string; index: number; extra?: Record<string, unknown> }[],
+  lane: Lane = "live",
+): Promise<Published[]> {
+  const js = jetstream(nc);
+  const out: Published[] = [];
+  for (const m of messages) {
+    const p = payload(subscriptionId, m.user, m.index);
+    const body = JSON.stringify({ ...p, data: { ...p.data, ...m.extra } });
+    const msgId = `${subscriptionId}:${m.user}:${m.index}`;
+    out.push({ msgId, user: m.user, index: m.index, body });
+    await js.publish(deliverySubject(channel, subscriptionId, lane), body, {
+      headers: envelopeHeaders({
+        msgId,
+        namespace: NAMESPACE,
+        subscriptionId,
+        userKey: m.user,
+        lane,
+      }),
+    });
+  }
+  return out;
+}
+
 /** users × perUser messages, interleaved: u0#0, u1#0, …, u0#1, u1#1, … */
 export function interleaved(users: number, perUser: number): { user: string; index: number }[] {
   const out: { user: string; index: number }[] = [];
@@ -373,24 +404,36 @@ export function interleaved(users: number, perUser: number): { user: string; ind
 export async function lastDeadLetter(
   jsm: JetStreamManager,
   subscriptionId: string,
+  channel: Channel = "webhook",
 ): Promise<StoredMsg | null> {
   try {
     return await jsm.streams.getMessage(DLQ_STREAM, {
-      last_by_subj: dlqSubject("webhook", subscriptionId),
+      last_by_subj: dlqSubject(channel, subscriptionId),
     });
   } catch {
     return null;
   }
 }
 
+/** The subscription's last dead letter; throws when there is none. */
+export async function requireDeadLetter(
+  jsm: JetStreamManager,
+  subscriptionId: string,
+  channel: Channel,
+): Promise<StoredMsg> {
+  const m = await lastDeadLetter(jsm, subscriptionId, channel);
+  if (!m) throw new Error(`no dead letter for ${subscriptionId}`);
+  return m;
+}
+
 export async function deadLetterCount(
   jsm: JetStreamManager,
   subscriptionId: string,
+  channel: Channel = "webhook",
 ): Promise<number> {
-  const info = await jsm.streams.info(DLQ_STREAM, {
-    subjects_filter: dlqSubject("webhook", subscriptionId),
-  });
-  return info.state.subjects?.[dlqSubject("webhook", subscriptionId)] ?? 0;
+  const subject = dlqSubject(channel, subscriptionId);
+  const info = await jsm.streams.info(DLQ_STREAM, { subjects_filter: subject });
+  return info.state.subjects?.[subject] ?? 0;
 }
 
 /** True when the live lane's consumer has nothing pending and nothing unacked. */
