@@ -26,10 +26,10 @@ import {
   type Published,
   payload,
   publishInOrder,
-  putRecord,
   readStats,
   requireDeadLetter,
   startTestWorker,
+  subscribe,
   testRecord,
   until,
 } from "./delivery-support.ts";
@@ -102,12 +102,12 @@ describe("event hub delivery worker", () => {
   it("publishes each message as one event: payload bytes, id, content type, properties, user key", async () => {
     const w = await worker();
     const id = newSubscriptionId("eh");
-    await putRecord(
+    await subscribe(
       jsm,
       buckets.registry,
+      w,
       record(id, { connectionString: peer.connectionString(), eventHubName: HUB }),
     );
-    await w.whenConsuming(id);
     const sent = await publish(id, interleaved(3, 2));
 
     await until("6 events", () => eventsOf(id).length >= 6);
@@ -145,15 +145,15 @@ describe("event hub delivery worker", () => {
   it("keys by the partition key field when the profile has it, else by the user", async () => {
     const w = await worker();
     const id = newSubscriptionId("eh");
-    await putRecord(
+    await subscribe(
       jsm,
       buckets.registry,
+      w,
       record(id, {
         connectionString: peer.connectionString({ entityPath: HUB }),
         partitionKeyField: "email",
       }),
     );
-    await w.whenConsuming(id);
     await publish(id, [
       { user: "u1", index: 0, extra: { email: "one@example.com" } },
       { user: "u2", index: 0 },
@@ -184,16 +184,16 @@ describe("event hub delivery worker", () => {
     };
     const w = await worker();
     const id = newSubscriptionId("eh");
-    await putRecord(
+    await subscribe(
       jsm,
       buckets.registry,
+      w,
       record(
         id,
         { connectionString: peer.connectionString(), eventHubName: HUB },
         { maxInFlight: 4 },
       ),
     );
-    await w.whenConsuming(id);
     await publish(id, interleaved(3, 4));
 
     await until("12 events", () => eventsOf(id).length >= 12);
@@ -226,16 +226,16 @@ describe("event hub delivery worker", () => {
     };
     const w = await worker();
     const id = newSubscriptionId("eh");
-    await putRecord(
+    await subscribe(
       jsm,
       buckets.registry,
+      w,
       record(
         id,
         { connectionString: peer.connectionString(), eventHubName: HUB },
         { timeoutMs: 500 },
       ),
     );
-    await w.whenConsuming(id);
     await publish(id, [{ user: "u", index: 0 }]);
 
     await until("delivered", () => eventsOf(id).length >= 1);
@@ -256,15 +256,15 @@ describe("event hub delivery worker", () => {
     const w = await worker();
     const id = newSubscriptionId("eh");
     const keyName = Object.keys(peer.keys)[0]!;
-    await putRecord(
+    await subscribe(
       jsm,
       buckets.registry,
+      w,
       record(id, {
         connectionString: peer.connectionString({ keyName, key: "d3JvbmcK" }),
         eventHubName: HUB,
       }),
     );
-    await w.whenConsuming(id);
     const [sent] = await publish(id, [{ user: "u1", index: 0 }]);
 
     await until("dead letter", async () => (await deadLetters(id)) === 1);
@@ -290,12 +290,12 @@ describe("event hub delivery worker", () => {
   it("dead-letters at once when the hub does not exist (MessagingEntityNotFoundError)", async () => {
     const w = await worker();
     const id = newSubscriptionId("eh");
-    await putRecord(
+    await subscribe(
       jsm,
       buckets.registry,
+      w,
       record(id, { connectionString: peer.connectionString(), eventHubName: "no-such-hub" }),
     );
-    await w.whenConsuming(id);
     await publish(id, [{ user: "u1", index: 0 }]);
     await until("dead letter", async () => (await deadLetters(id)) === 1);
     expect((await deadLetter(id)).header.get(HEADER.error)).toMatch(
@@ -306,15 +306,15 @@ describe("event hub delivery worker", () => {
   it("dead-letters a subscription whose hub name contradicts its connection string", async () => {
     const w = await worker();
     const id = newSubscriptionId("eh");
-    await putRecord(
+    await subscribe(
       jsm,
       buckets.registry,
+      w,
       record(id, {
         connectionString: peer.connectionString({ entityPath: "other" }),
         eventHubName: HUB,
       }),
     );
-    await w.whenConsuming(id);
     await publish(id, [{ user: "u1", index: 0 }]);
     await until("dead letter", async () => (await deadLetters(id)) === 1);
     const error = (await deadLetter(id)).header.get(HEADER.error);
@@ -329,12 +329,12 @@ describe("event hub delivery worker", () => {
     const before = peer.connectionsAccepted();
     const ids = [newSubscriptionId("eh"), newSubscriptionId("eh")];
     for (const id of ids) {
-      await putRecord(
+      await subscribe(
         jsm,
         buckets.registry,
+        w,
         record(id, { connectionString: peer.connectionString(), eventHubName: HUB }),
       );
-      await w.whenConsuming(id);
     }
     for (const id of ids) await publish(id, interleaved(2, 2));
     await until("8 events", () => ids.every((id) => eventsOf(id).length >= 4));
@@ -354,16 +354,16 @@ describe("event hub delivery worker, a hub with a small maximum message size", (
   it("dead-letters only the event too large for any batch; the others go through", async () => {
     const w = await worker();
     const id = newSubscriptionId("eh");
-    await putRecord(
+    await subscribe(
       jsm,
       buckets.registry,
+      w,
       record(id, {
         connectionString: small.connectionString(),
         eventHubName: HUB,
         partitionKeyField: "team",
       }),
     );
-    await w.whenConsuming(id);
     // One partition key for all, so they would share a batch; the big one cannot.
     await publish(id, [
       { user: "u1", index: 0, extra: { team: "t" } },

@@ -38,6 +38,7 @@ import {
   readStats,
   requireDeadLetter,
   startTestWorker,
+  subscribe,
   testRecord,
   until,
 } from "./delivery-support.ts";
@@ -312,16 +313,16 @@ describe("kinesis delivery worker", () => {
     const w = await worker();
     const id = newSubscriptionId();
     const stream = `late-${id}`;
-    await putRecord(
+    await subscribe(
       jsm,
       buckets.registry,
+      w,
       kinesisSubscription(
         id,
         { region: REGION, stream, endpoint: moto.endpoint, credentials: iam.admin },
         { maxAttempts: 1_000 },
       ),
     );
-    await w.whenConsuming(id);
     const sent = await publish(id, [
       { user: "u", index: 0 },
       { user: "u", index: 1 },
@@ -352,9 +353,10 @@ describe("kinesis delivery worker", () => {
     const stream = `s-${newSubscriptionId()}`;
     await createStream(stream, 1);
     const id = newSubscriptionId();
-    await putRecord(
+    await subscribe(
       jsm,
       buckets.registry,
+      w,
       kinesisSubscription(id, {
         region: REGION,
         stream,
@@ -363,7 +365,6 @@ describe("kinesis delivery worker", () => {
         identifierField: "account",
       }),
     );
-    await w.whenConsuming(id);
     // A 256-character key of 4-byte characters (1 KiB) on a payload just under NATS's 1 MiB message
     // limit (headers included): the record, payload and key together, is over Kinesis's 1 MiB.
     const key = "🦘".repeat(256);
@@ -407,9 +408,10 @@ describe("kinesis delivery worker", () => {
     );
     const w = await worker();
     const id = newSubscriptionId();
-    await putRecord(
+    await subscribe(
       jsm,
       buckets.registry,
+      w,
       kinesisSubscription(
         id,
         {
@@ -421,7 +423,6 @@ describe("kinesis delivery worker", () => {
         { timeoutMs: 300, maxAttempts: 2 },
       ),
     );
-    await w.whenConsuming(id);
     await publish(id, [{ user: "u", index: 0 }]);
     await until("dead letter", async () => (await deadLetters(id)) === 1);
     const dl = await deadLetter(id);
@@ -434,12 +435,12 @@ describe("kinesis delivery worker", () => {
   it("dead-letters a subscription whose settings are unusable, naming the setting", async () => {
     const w = await worker();
     const id = newSubscriptionId();
-    await putRecord(
+    await subscribe(
       jsm,
       buckets.registry,
+      w,
       kinesisSubscription(id, { region: REGION, stream: "not a stream!", endpoint: moto.endpoint }),
     );
-    await w.whenConsuming(id);
     await publish(id, [{ user: "u", index: 0 }]);
     await until("dead letter", async () => (await deadLetters(id)) === 1);
     expect((await deadLetter(id)).header.get(HEADER.error)).toBe(

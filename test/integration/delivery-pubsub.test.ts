@@ -23,6 +23,7 @@ import {
   putRecord,
   readStats,
   startTestWorker,
+  subscribe,
   testRecord,
   until,
 } from "./delivery-support.ts";
@@ -106,8 +107,7 @@ describe("pubsub delivery worker", () => {
     const w = await worker();
     const id = newSubscriptionId("ps");
     const { topic, pull } = await topicFor(id);
-    await putRecord(jsm, buckets.registry, record(id, { projectId: PROJECT, topic }));
-    await w.whenConsuming(id);
+    await subscribe(jsm, buckets.registry, w, record(id, { projectId: PROJECT, topic }));
     const sent = await publishPubSubDeliveries(nc, id, interleaved(3, 4));
 
     const got = await rest.pullAll(pull, 12);
@@ -149,9 +149,10 @@ describe("pubsub delivery worker", () => {
     const { topic, pull } = await topicFor(id);
     // With an emulator endpoint the client sends no credentials: the subscription's key must not
     // get in the way.
-    await putRecord(
+    await subscribe(
       jsm,
       buckets.registry,
+      w,
       record(id, {
         projectId: PROJECT,
         topic: `projects/${PROJECT}/topics/${topic}`,
@@ -159,7 +160,6 @@ describe("pubsub delivery worker", () => {
         credentials: serviceAccountKeyJson(),
       }),
     );
-    await w.whenConsuming(id);
     await publishPubSubDeliveries(nc, id, interleaved(3, 2), {
       profile: (user) => (user === "user2" ? {} : { account: "acme-corp" }),
     });
@@ -233,12 +233,12 @@ describe("pubsub delivery worker", () => {
   it("dead-letters a publish to a missing topic at once, with the error", async () => {
     const w = await worker();
     const id = newSubscriptionId("ps");
-    await putRecord(
+    await subscribe(
       jsm,
       buckets.registry,
+      w,
       record(id, { projectId: PROJECT, topic: "no-such-topic" }),
     );
-    await w.whenConsuming(id);
     const [sent] = await publishPubSubDeliveries(nc, id, [{ user: "u1", index: 0 }]);
 
     await until("dead letter", async () => (await deadLetterCount(jsm, id, "pubsub")) === 1);
@@ -265,12 +265,12 @@ describe("pubsub delivery worker", () => {
   it("dead-letters with a clear error when the settings are unusable", async () => {
     const w = await worker();
     const id = newSubscriptionId("ps");
-    await putRecord(
+    await subscribe(
       jsm,
       buckets.registry,
+      w,
       record(id, { projectId: PROJECT, topic: "t-any", credentials: "{not json" }),
     );
-    await w.whenConsuming(id);
     await publishPubSubDeliveries(nc, id, [{ user: "u1", index: 0 }]);
 
     await until("dead letter", async () => (await deadLetterCount(jsm, id, "pubsub")) === 1);

@@ -302,6 +302,17 @@ export async function putRecord(
   await registry.put(registryKey.subscription(record.namespace, record.id), JSON.stringify(record));
 }
 
+/** Registers `record` as the controller does and waits until `worker` consumes it. */
+export async function subscribe(
+  jsm: JetStreamManager,
+  registry: KV,
+  worker: DeliveryWorker,
+  record: SubscriptionRecord,
+): Promise<void> {
+  await putRecord(jsm, registry, record);
+  await worker.whenConsuming(record.id);
+}
+
 export function payload(subscriptionId: string, user: string, index: number): TriggerPayload {
   const at = new Date(Date.UTC(2026, 0, 1, 0, 0, index)).toISOString();
   return {

@@ -22,6 +22,7 @@ import {
   readStats,
   startReceiver,
   startTestWorker,
+  subscribe,
   subscriptionRecord,
   until,
 } from "./delivery-support.ts";
@@ -85,12 +86,12 @@ describe("webhook delivery worker", () => {
     const w = await worker();
     const id = newSubscriptionId();
     // One at a time, so that keep-alive shows as a single socket.
-    await putRecord(
+    await subscribe(
       jsm,
       buckets.registry,
+      w,
       subscriptionRecord(id, `${r.url}/hook?x=1`, { delivery: { maxInFlight: 1 } }),
     );
-    await w.whenConsuming(id);
     const sent = await publishDeliveries(nc, id, interleaved(3, 2));
 
     await until("6 deliveries", () => r.requests.length >= 6);
@@ -126,12 +127,12 @@ describe("webhook delivery worker", () => {
     });
     const w = await worker();
     const id = newSubscriptionId();
-    await putRecord(
+    await subscribe(
       jsm,
       buckets.registry,
+      w,
       subscriptionRecord(id, r.url, { delivery: { maxInFlight: 4 } }),
     );
-    await w.whenConsuming(id);
     await publishDeliveries(nc, id, interleaved(3, 4));
 
     await until("12 deliveries", () => r.requests.filter((q) => q.status === 200).length >= 12);
@@ -158,12 +159,12 @@ describe("webhook delivery worker", () => {
     const w = await worker();
     const id = newSubscriptionId();
     // Jitter is zero (random () => 0): without Retry-After the retry would be immediate.
-    await putRecord(
+    await subscribe(
       jsm,
       buckets.registry,
+      w,
       subscriptionRecord(id, r.url, { delivery: { maxBackoffMs: 60_000 } }),
     );
-    await w.whenConsuming(id);
     await publishDeliveries(nc, id, [{ user: "u", index: 0 }]);
 
     await until(
@@ -181,8 +182,7 @@ describe("webhook delivery worker", () => {
     const r = await receiver(() => ({ status: 404, body: "no such hook" }));
     const w = await worker();
     const id = newSubscriptionId();
-    await putRecord(jsm, buckets.registry, subscriptionRecord(id, r.url));
-    await w.whenConsuming(id);
+    await subscribe(jsm, buckets.registry, w, subscriptionRecord(id, r.url));
     const [sent] = await publishDeliveries(nc, id, [{ user: "u1", index: 0 }]);
 
     await until("dead letter", async () => (await deadLetterCount(jsm, id)) === 1);
@@ -213,12 +213,12 @@ describe("webhook delivery worker", () => {
     );
     const w = await worker();
     const id = newSubscriptionId();
-    await putRecord(
+    await subscribe(
       jsm,
       buckets.registry,
+      w,
       subscriptionRecord(id, r.url, { delivery: { maxAttempts: 3 } }),
     );
-    await w.whenConsuming(id);
     await publishDeliveries(nc, id, [
       { user: "u1", index: 0 },
       { user: "u1", index: 1 },
@@ -238,12 +238,12 @@ describe("webhook delivery worker", () => {
     const r = await receiver(() => (++calls === 1 ? { status: 200, hold: true } : { status: 200 }));
     const w = await worker();
     const id = newSubscriptionId();
-    await putRecord(
+    await subscribe(
       jsm,
       buckets.registry,
+      w,
       subscriptionRecord(id, r.url, { delivery: { timeoutMs: 300 } }),
     );
-    await w.whenConsuming(id);
     await publishDeliveries(nc, id, [{ user: "u", index: 0 }]);
     await until("delivered after the timeout", () => r.requests.some((q) => q.status === 200));
     await until(
@@ -273,12 +273,12 @@ describe("webhook delivery worker", () => {
     });
     const w = await worker();
     const id = newSubscriptionId();
-    await putRecord(
+    await subscribe(
       jsm,
       buckets.registry,
+      w,
       subscriptionRecord(id, r.url, { delivery: { maxInFlight } }),
     );
-    await w.whenConsuming(id);
     await publishDeliveries(nc, id, interleaved(users, perUser));
 
     await until(
@@ -316,8 +316,7 @@ describe("webhook delivery worker", () => {
     });
     const w = await worker({ backfillRatePerSecond: 20, backfillMaxInFlight: 2 });
     const id = newSubscriptionId();
-    await putRecord(jsm, buckets.registry, subscriptionRecord(id, r.url));
-    await w.whenConsuming(id);
+    await subscribe(jsm, buckets.registry, w, subscriptionRecord(id, r.url));
     const members = Array.from({ length: 40 }, (_, i) => ({ user: `member${i}`, index: 0 }));
     await publishDeliveries(nc, id, members, "backfill");
     await publishDeliveries(nc, id, interleaved(5, 1));
@@ -344,12 +343,12 @@ describe("webhook delivery worker", () => {
     const r = await receiver();
     const w = await worker();
     const id = newSubscriptionId();
-    await putRecord(
+    await subscribe(
       jsm,
       buckets.registry,
+      w,
       subscriptionRecord(id, r.url, { webhook: { signingSecrets: [current, previous] } }),
     );
-    await w.whenConsuming(id);
     const sent = await publishDeliveries(nc, id, interleaved(2, 2));
     await until("4 deliveries", () => r.requests.filter((q) => q.status === 200).length >= 4);
 
@@ -369,12 +368,12 @@ describe("webhook delivery worker", () => {
     const segment = await receiver();
     const w = await worker({ segmentEndpoint: `${segment.url}/segment-api` });
     const id = newSubscriptionId();
-    await putRecord(
+    await subscribe(
       jsm,
       buckets.registry,
+      w,
       subscriptionRecord(id, hook.url, { webhook: { segmentioWriteKey: "wk_123" } }),
     );
-    await w.whenConsuming(id);
     const [sent] = await publishDeliveries(nc, id, [{ user: "user123", index: 0 }]);
 
     await until("identify", () => segment.requests.length >= 1 && hook.requests.length >= 1);
@@ -406,12 +405,12 @@ describe("webhook delivery worker", () => {
     const segment = await receiver(() => (++calls === 1 ? { status: 503 } : { status: 200 }));
     const w = await worker({ segmentEndpoint: segment.url });
     const id = newSubscriptionId();
-    await putRecord(
+    await subscribe(
       jsm,
       buckets.registry,
+      w,
       subscriptionRecord(id, hook.url, { webhook: { segmentioWriteKey: "wk" } }),
     );
-    await w.whenConsuming(id);
     await publishDeliveries(nc, id, [{ user: "u", index: 0 }]);
     await until("identify retried", () => segment.requests.some((q) => q.status === 200));
     await until("lane drained", () => laneDrained(jsm, id));
@@ -423,8 +422,7 @@ describe("webhook delivery worker", () => {
     const r = await receiver();
     const w = await worker({ allowLoopback: false });
     const id = newSubscriptionId();
-    await putRecord(jsm, buckets.registry, subscriptionRecord(id, r.url));
-    await w.whenConsuming(id);
+    await subscribe(jsm, buckets.registry, w, subscriptionRecord(id, r.url));
     await publishDeliveries(nc, id, [{ user: "u", index: 0 }]);
 
     await until("dead letter", async () => (await deadLetterCount(jsm, id)) === 1);
@@ -441,8 +439,7 @@ describe("webhook delivery worker", () => {
     const w = await worker();
     const id = newSubscriptionId();
     const record = subscriptionRecord(id, a.url);
-    await putRecord(jsm, buckets.registry, record);
-    await w.whenConsuming(id);
+    await subscribe(jsm, buckets.registry, w, record);
     await publishDeliveries(nc, id, [{ user: "u", index: 0 }]);
     await until("delivered to a", () => a.requests.length === 1);
 
