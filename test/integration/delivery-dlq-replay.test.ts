@@ -1,16 +1,16 @@
 // Dead letters replayed once the receiver is fixed: same body, same webhook-id, removed from the DLQ,
 // and a second replay finds nothing. Real nats-server, real webhook worker, a local receiver.
-import { type JetStreamManager, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { type JetStreamManager, jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runDlqList, runDlqReplay } from "../../src/cli/dlq.ts";
 import { DeadLetterQueue } from "../../src/delivery/dead-letters.ts";
 import { createDeliveryChannel } from "../../src/delivery/run.ts";
-import { type Buckets, bootstrap } from "../../src/nats/bootstrap.ts";
-import { connectNats } from "../../src/nats/connection.ts";
+import type { Buckets } from "../../src/nats/bootstrap.ts";
 import { registryKey } from "../../src/nats/names.ts";
 import { type NatsServer, startNatsServer } from "../harness/nats.ts";
 import {
+  connectSession,
   deadLetterCount,
   interleaved,
   laneDrained,
@@ -33,9 +33,7 @@ let dlq: DeadLetterQueue;
 
 beforeAll(async () => {
   server = await startNatsServer();
-  nc = await connectNats("delivery-dlq-replay-test", { url: server.url });
-  buckets = await bootstrap(nc);
-  jsm = await jetstreamManager(nc);
+  ({ nc, buckets, jsm } = await connectSession("delivery-dlq-replay-test", server.url));
   dlq = new DeadLetterQueue({ jsm, js: jetstream(nc), registry: buckets.registry });
 });
 

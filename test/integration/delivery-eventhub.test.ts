@@ -1,6 +1,6 @@
 // The Event Hubs worker: the real @azure/event-hubs client through the real worker and a real
 // nats-server, publishing to the AMQP test peer (test/harness/eventhub-peer.ts) on 127.0.0.1.
-import { type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
+import type { JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { SubscriptionRecord } from "../../src/controller/records.ts";
@@ -8,8 +8,7 @@ import type { DeliveryItem } from "../../src/delivery/channel.ts";
 import { createEventHubChannel } from "../../src/delivery/eventhub.ts";
 import { createDeliveryChannel } from "../../src/delivery/run.ts";
 import type { DeliveryWorker } from "../../src/delivery/worker.ts";
-import { type Buckets, bootstrap } from "../../src/nats/bootstrap.ts";
-import { connectNats } from "../../src/nats/connection.ts";
+import type { Buckets } from "../../src/nats/bootstrap.ts";
 import { HEADER } from "../../src/nats/names.ts";
 import {
   type EventHubPeer,
@@ -18,6 +17,7 @@ import {
 } from "../harness/eventhub-peer.ts";
 import { type NatsServer, startNatsServer } from "../harness/nats.ts";
 import {
+  connectSession,
   deadLetterCount,
   interleaved,
   laneDrained,
@@ -28,10 +28,12 @@ import {
   publishInOrder,
   readStats,
   requireDeadLetter,
+  runCleanups,
   startTestWorker,
   subscribe,
   testRecord,
   until,
+  untilCounted,
 } from "./delivery-support.ts";
 
 const HUB = "triggers";
@@ -46,15 +48,13 @@ const cleanups: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
   server = await startNatsServer();
-  nc = await connectNats("delivery-eventhub-test", { url: server.url });
-  buckets = await bootstrap(nc);
-  jsm = await jetstreamManager(nc);
+  ({ nc, buckets, jsm } = await connectSession("delivery-eventhub-test", server.url));
   peer = await startEventHubPeer({ hubs: { [HUB]: 4 } });
 });
 
 afterEach(async () => {
   peer.onTransfer = () => undefined;
-  for (const c of cleanups.splice(0).reverse()) await c();
+  await runCleanups(cleanups);
 });
 
 afterAll(async () => {
@@ -130,10 +130,7 @@ describe("event hub delivery worker", () => {
       expect(
         new Set(got.filter((e) => e.partitionKey === user).map((e) => e.partitionId)).size,
       ).toBe(1);
-    await until(
-      "stats written",
-      async () => (await readStats(buckets.status, id))?.delivered === 6,
-    );
+    await untilCounted(buckets.status, id, "delivered", 6);
     expect(await readStats(buckets.status, id)).toMatchObject({
       delivered: 6,
       failed: 0,
@@ -208,10 +205,7 @@ describe("event hub delivery worker", () => {
       [0, 1, 2, 3],
       [0, 1, 2, 3],
     ]);
-    await until(
-      "stats written",
-      async () => (await readStats(buckets.status, id))?.delivered === 12,
-    );
+    await untilCounted(buckets.status, id, "delivered", 12);
     const stats = await readStats(buckets.status, id);
     expect(stats).toMatchObject({ delivered: 12, deadLettered: 0 });
     expect(stats!.failed).toBeGreaterThanOrEqual(24);
@@ -239,10 +233,7 @@ describe("event hub delivery worker", () => {
     await publish(id, [{ user: "u", index: 0 }]);
 
     await until("delivered", () => eventsOf(id).length >= 1);
-    await until(
-      "stats written",
-      async () => (await readStats(buckets.status, id))?.delivered === 1,
-    );
+    await untilCounted(buckets.status, id, "delivered", 1);
     expect(eventsOf(id)).toHaveLength(1);
     expect(transfers).toBe(3);
     expect(await readStats(buckets.status, id)).toMatchObject({
@@ -274,10 +265,7 @@ describe("event hub delivery worker", () => {
     expect(dl.header.get(HEADER.attempts)).toBe("1");
     expect(dl.header.get(HEADER.error)).toMatch(/^eventhub: UnauthorizedError: InvalidSignature/);
     expect(dl.header.get(HEADER.error)).not.toContain("d3JvbmcK");
-    await until(
-      "stats written",
-      async () => (await readStats(buckets.status, id))?.deadLettered === 1,
-    );
+    await untilCounted(buckets.status, id, "deadLettered", 1);
     expect(await readStats(buckets.status, id)).toMatchObject({
       delivered: 0,
       failed: 1,

@@ -15,19 +15,19 @@ import {
   GetShardIteratorCommand,
   KinesisClient,
 } from "@aws-sdk/client-kinesis";
-import { type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
+import type { JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { KinesisRecord, SubscriptionRecord } from "../../src/controller/records.ts";
 import { createDeliveryChannel } from "../../src/delivery/run.ts";
 import type { DeliveryWorker } from "../../src/delivery/worker.ts";
-import { type Buckets, bootstrap } from "../../src/nats/bootstrap.ts";
-import { connectNats } from "../../src/nats/connection.ts";
+import type { Buckets } from "../../src/nats/bootstrap.ts";
 import { HEADER } from "../../src/nats/names.ts";
 import { enableIam, type MotoIam, type MotoServer, startMotoServer } from "../harness/moto.ts";
 import { type NatsServer, startNatsServer } from "../harness/nats.ts";
 import {
+  connectSession,
   deadLetterCount,
   laneDrained,
   newSubscriptionId,
@@ -37,10 +37,12 @@ import {
   putRecord,
   readStats,
   requireDeadLetter,
+  runCleanups,
   startTestWorker,
   subscribe,
   testRecord,
   until,
+  untilCounted,
 } from "./delivery-support.ts";
 
 const REGION = "us-east-1";
@@ -68,13 +70,11 @@ beforeAll(async () => {
     credentials: iam.admin,
     requestHandler: new NodeHttpHandler(),
   });
-  nc = await connectNats("delivery-kinesis-test", { url: nats.url });
-  buckets = await bootstrap(nc);
-  jsm = await jetstreamManager(nc);
+  ({ nc, buckets, jsm } = await connectSession("delivery-kinesis-test", nats.url));
 }, SETUP_TIMEOUT_MS);
 
 afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
+  await runCleanups(cleanups);
 });
 
 afterAll(async () => {
@@ -211,10 +211,7 @@ describe("kinesis delivery worker", () => {
         new Set(records.filter((r) => r.partitionKey === key).map((r) => r.shardId)).size,
       ).toBe(1);
     }
-    await until(
-      "stats written",
-      async () => (await readStats(buckets.status, byField))?.delivered === 20,
-    );
+    await untilCounted(buckets.status, byField, "delivered", 20);
     const stats = await readStats(buckets.status, byField);
     expect(stats).toMatchObject({ delivered: 20, failed: 0, deadLettered: 0, lastError: null });
     expect(Date.parse(stats!.lastDeliveryTime!)).not.toBeNaN();
@@ -269,20 +266,14 @@ describe("kinesis delivery worker", () => {
     expect((await deadLetter(powerless)).header.get(HEADER.error)).toMatch(
       /^kinesis PutRecords: HTTP 403/,
     );
-    await until(
-      "stats written",
-      async () => (await readStats(buckets.status, withoutRole))?.deadLettered === 1,
-    );
+    await untilCounted(buckets.status, withoutRole, "deadLettered", 1);
     expect(await readStats(buckets.status, withoutRole)).toMatchObject({
       delivered: 0,
       failed: 1,
       deadLettered: 1,
       lastError: expect.stringMatching(/^kinesis PutRecords: HTTP 403/),
     });
-    await until(
-      "stats written",
-      async () => (await readStats(buckets.status, viaRole))?.delivered === 2,
-    );
+    await untilCounted(buckets.status, viaRole, "delivered", 2);
   });
 
   it("dead-letters at once when STS refuses the base credentials", async () => {
@@ -340,10 +331,7 @@ describe("kinesis delivery worker", () => {
     await until("3 records", async () => (await readStream(stream)).length >= 3);
     await until("lane drained", () => laneDrained(jsm, id));
     expect((await readStream(stream)).map((r) => r.data)).toEqual(sent.map((s) => s.body));
-    await until(
-      "stats written",
-      async () => (await readStats(buckets.status, id))?.delivered === 3,
-    );
+    await untilCounted(buckets.status, id, "delivered", 3);
     expect(await readStats(buckets.status, id)).toMatchObject({ delivered: 3, deadLettered: 0 });
     expect(await deadLetters(id)).toBe(0);
   });
@@ -446,9 +434,6 @@ describe("kinesis delivery worker", () => {
     expect((await deadLetter(id)).header.get(HEADER.error)).toBe(
       `subscription ${id}: kinesis stream "not a stream!" is neither a stream name nor a stream ARN`,
     );
-    await until(
-      "stats written",
-      async () => (await readStats(buckets.status, id))?.deadLettered === 1,
-    );
+    await untilCounted(buckets.status, id, "deadLettered", 1);
   });
 });

@@ -1,20 +1,20 @@
 // The Pub/Sub worker: the real @google-cloud/pubsub client through the real worker, against a real
 // nats-server and the Pub/Sub emulator of the machine's Google Cloud CLI. What arrived is read back
 // through the emulator's REST API from subscriptions with message ordering.
-import { type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
+import type { JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { PubSubRecord, SubscriptionRecord } from "../../src/controller/records.ts";
 import { PUBSUB_ATTRIBUTE } from "../../src/delivery/pubsub-message.ts";
 import { createDeliveryChannel } from "../../src/delivery/run.ts";
 import type { DeliveryWorker } from "../../src/delivery/worker.ts";
-import { type Buckets, bootstrap } from "../../src/nats/bootstrap.ts";
-import { connectNats } from "../../src/nats/connection.ts";
+import type { Buckets } from "../../src/nats/bootstrap.ts";
 import { HEADER } from "../../src/nats/names.ts";
 import { type NatsServer, startNatsServer } from "../harness/nats.ts";
 import { type PubSubEmulator, startPubSubEmulator } from "../harness/pubsub-emulator.ts";
 import { serviceAccountKeyJson } from "../support/service-account-key.ts";
 import {
+  connectSession,
   deadLetterCount,
   interleaved,
   laneDrained,
@@ -22,10 +22,12 @@ import {
   newSubscriptionId,
   putRecord,
   readStats,
+  runCleanups,
   startTestWorker,
   subscribe,
   testRecord,
   until,
+  untilCounted,
 } from "./delivery-support.ts";
 import {
   EmulatorRest,
@@ -47,13 +49,11 @@ const cleanups: (() => Promise<void>)[] = [];
 beforeAll(async () => {
   [server, emulator] = await Promise.all([startNatsServer(), startPubSubEmulator()]);
   rest = new EmulatorRest(emulator.host);
-  nc = await connectNats("delivery-pubsub-test", { url: server.url });
-  buckets = await bootstrap(nc);
-  jsm = await jetstreamManager(nc);
+  ({ nc, buckets, jsm } = await connectSession("delivery-pubsub-test", server.url));
 });
 
 afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
+  await runCleanups(cleanups);
 });
 
 afterAll(async () => {
@@ -131,10 +131,7 @@ describe("pubsub delivery worker", () => {
     expect(new Set(got.map((m) => m.attributes[PUBSUB_ATTRIBUTE.idempotencyKey])).size).toBe(12);
     for (const user of ["user0", "user1", "user2"])
       expect(byKey(got).get(user), user).toEqual([0, 1, 2, 3]);
-    await until(
-      "stats written",
-      async () => (await readStats(buckets.status, id))?.delivered === 12,
-    );
+    await untilCounted(buckets.status, id, "delivered", 12);
     expect(await readStats(buckets.status, id)).toMatchObject({
       delivered: 12,
       failed: 0,
@@ -222,10 +219,7 @@ describe("pubsub delivery worker", () => {
     await until("lane drained", () => laneDrained(jsm, id));
     const keys = byKey(got);
     for (const user of ["user0", "user1", "user2"]) expect(keys.get(user), user).toEqual([0, 1, 2]);
-    await until(
-      "stats written",
-      async () => (await readStats(buckets.status, id))?.delivered === 9,
-    );
+    await untilCounted(buckets.status, id, "delivered", 9);
     expect(await readStats(buckets.status, id)).toMatchObject({ delivered: 9, deadLettered: 0 });
     expect(await deadLetterCount(jsm, id, "pubsub")).toBe(0);
   });
@@ -250,10 +244,7 @@ describe("pubsub delivery worker", () => {
     expect(dl.header.get(HEADER.error)).toMatch(
       /^pubsub: projects\/segwatch-test\/topics\/no-such-topic: 5 NOT_FOUND/,
     );
-    await until(
-      "stats written",
-      async () => (await readStats(buckets.status, id))?.deadLettered === 1,
-    );
+    await untilCounted(buckets.status, id, "deadLettered", 1);
     expect(await readStats(buckets.status, id)).toMatchObject({
       delivered: 0,
       failed: 1,

@@ -9,7 +9,12 @@ import {
   type ServerResponse,
 } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { type JetStreamManager, jetstream, type StoredMsg } from "@nats-io/jetstream";
+import {
+  type JetStreamManager,
+  jetstream,
+  jetstreamManager,
+  type StoredMsg,
+} from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import {
@@ -21,7 +26,8 @@ import type { DeliveryChannel } from "../../src/delivery/channel.ts";
 import { ensureDeliveryConsumers } from "../../src/delivery/consumer-config.ts";
 import { envelopeHeaders, type TriggerPayload } from "../../src/delivery/envelope.ts";
 import { DeliveryWorker, type DeliveryWorkerOptions } from "../../src/delivery/worker.ts";
-import type { Buckets } from "../../src/nats/bootstrap.ts";
+import { type Buckets, bootstrap } from "../../src/nats/bootstrap.ts";
+import { connectNats } from "../../src/nats/connection.ts";
 import {
   DELIVERIES_STREAM,
   DLQ_STREAM,
@@ -70,6 +76,24 @@ export async function withDeadline<T>(what: string, p: Promise<T>, ms = WAIT_MS)
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A connection to a test nats-server, with the buckets bootstrapped. */
+export interface NatsSession {
+  readonly nc: NatsConnection;
+  readonly buckets: Buckets;
+  readonly jsm: JetStreamManager;
+}
+
+export async function connectSession(name: string, url: string): Promise<NatsSession> {
+  const nc = await connectNats(name, { url });
+  const buckets = await bootstrap(nc);
+  return { nc, buckets, jsm: await jetstreamManager(nc) };
+}
+
+/** Runs a test's queued cleanups, newest first, and empties the queue. */
+export async function runCleanups(cleanups: (() => Promise<void>)[]): Promise<void> {
+  for (const c of cleanups.splice(0).reverse()) await c();
 }
 
 // ---- receiver -----------------------------------------------------------------------------------
@@ -466,6 +490,19 @@ export async function readStats(
 ): Promise<SubscriptionStats | undefined> {
   const e = await status.get(statusKey.subscription(NAMESPACE, subscriptionId));
   return e && e.operation === "PUT" ? e.json<SubscriptionStats>() : undefined;
+}
+
+/** Waits until the subscription's stats (written every statusFlushMs) count `n` of `counter`. */
+export function untilCounted(
+  status: KV,
+  subscriptionId: string,
+  counter: "delivered" | "deadLettered",
+  n: number,
+): Promise<void> {
+  return until(
+    "stats written",
+    async () => (await readStats(status, subscriptionId))?.[counter] === n,
+  );
 }
 
 /** Per user, the indices of the requests that the receiver answered 2xx, in arrival order. */

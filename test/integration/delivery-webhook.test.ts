@@ -1,15 +1,15 @@
 // The webhook worker against a real nats-server and HTTP receivers on 127.0.0.1.
-import { type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
+import type { JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { Webhook } from "standardwebhooks";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createDeliveryChannel } from "../../src/delivery/run.ts";
 import type { DeliveryWorker } from "../../src/delivery/worker.ts";
-import { type Buckets, bootstrap } from "../../src/nats/bootstrap.ts";
-import { connectNats } from "../../src/nats/connection.ts";
+import type { Buckets } from "../../src/nats/bootstrap.ts";
 import { HEADER } from "../../src/nats/names.ts";
 import { type NatsServer, startNatsServer } from "../harness/nats.ts";
 import {
+  connectSession,
   deadLetterCount,
   deliveredOrder,
   interleaved,
@@ -20,11 +20,13 @@ import {
   putRecord,
   type Receiver,
   readStats,
+  runCleanups,
   startReceiver,
   startTestWorker,
   subscribe,
   subscriptionRecord,
   until,
+  untilCounted,
 } from "./delivery-support.ts";
 
 let server: NatsServer;
@@ -35,13 +37,11 @@ const cleanups: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
   server = await startNatsServer();
-  nc = await connectNats("delivery-webhook-test", { url: server.url });
-  buckets = await bootstrap(nc);
-  jsm = await jetstreamManager(nc);
+  ({ nc, buckets, jsm } = await connectSession("delivery-webhook-test", server.url));
 });
 
 afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
+  await runCleanups(cleanups);
 });
 
 afterAll(async () => {
@@ -104,10 +104,7 @@ describe("webhook delivery worker", () => {
     expect(first.headers.best_number).toBe("47");
     expect(sent.map((s) => s.msgId)).toContain(first.headers["webhook-id"]);
     expect(Number(first.headers["webhook-timestamp"])).toBeGreaterThan(1_700_000_000);
-    await until(
-      "stats written",
-      async () => (await readStats(buckets.status, id))?.delivered === 6,
-    );
+    await untilCounted(buckets.status, id, "delivered", 6);
     const stats = await readStats(buckets.status, id);
     expect(stats).toMatchObject({ delivered: 6, failed: 0, deadLettered: 0, lastError: null });
     expect(Date.parse(stats!.lastDeliveryTime!)).not.toBeNaN();
@@ -139,10 +136,7 @@ describe("webhook delivery worker", () => {
     await until("lane drained", () => laneDrained(jsm, id));
     expect(r.requests).toHaveLength(36);
     for (const [, order] of deliveredOrder(r.requests)) expect(order).toEqual([0, 1, 2, 3]);
-    await until(
-      "stats written",
-      async () => (await readStats(buckets.status, id))?.delivered === 12,
-    );
+    await untilCounted(buckets.status, id, "delivered", 12);
     expect(await readStats(buckets.status, id)).toMatchObject({
       delivered: 12,
       failed: 24,
@@ -195,10 +189,7 @@ describe("webhook delivery worker", () => {
     expect(dl.header.get(HEADER.subscription)).toBe(id);
     expect(dl.header.get(HEADER.error)).toBe("webhook: HTTP 404: no such hook");
     expect(dl.header.get(HEADER.attempts)).toBe("1");
-    await until(
-      "stats written",
-      async () => (await readStats(buckets.status, id))?.deadLettered === 1,
-    );
+    await untilCounted(buckets.status, id, "deadLettered", 1);
     expect(await readStats(buckets.status, id)).toMatchObject({
       delivered: 0,
       failed: 1,
@@ -246,10 +237,7 @@ describe("webhook delivery worker", () => {
     );
     await publishDeliveries(nc, id, [{ user: "u", index: 0 }]);
     await until("delivered after the timeout", () => r.requests.some((q) => q.status === 200));
-    await until(
-      "stats written",
-      async () => (await readStats(buckets.status, id))?.delivered === 1,
-    );
+    await untilCounted(buckets.status, id, "delivered", 1);
     expect((await readStats(buckets.status, id))?.lastError).toMatch(/webhook: .*Timeout/i);
   });
 
