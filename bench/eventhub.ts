@@ -16,6 +16,7 @@ import {
   baselineBodies,
   benchPayload,
   benchUser,
+  interleavedRounds,
   per1k,
   ratePerSecond,
   startWorkerBench,
@@ -129,22 +130,13 @@ export async function runEventHubBench(opts: EventHubBenchOptions): Promise<Even
     });
 
   try {
-    await bareRound();
-    await workerRound();
+    const times = await interleavedRounds(opts.rounds, { bare: bareRound, worker: workerRound });
     const rounds = {
-      workerMs: [] as number[],
-      bareMs: [] as number[],
-      workerCpuMs: [] as number[],
-      bareCpuMs: [] as number[],
+      workerMs: times.worker.ms,
+      bareMs: times.bare.ms,
+      workerCpuMs: times.worker.cpu,
+      bareCpuMs: times.bare.cpu,
     };
-    for (let r = 0; r < opts.rounds; r++) {
-      const b = await bareRound();
-      rounds.bareMs.push(b.ms);
-      rounds.bareCpuMs.push(b.cpu);
-      const w = await workerRound();
-      rounds.workerMs.push(w.ms);
-      rounds.workerCpuMs.push(w.cpu);
-    }
     const workerRate = ratePerSecond(opts.messages, rounds.workerMs);
     const bareRate = ratePerSecond(opts.messages, rounds.bareMs);
     const webhook = opts.webhookPerSecond ?? null;

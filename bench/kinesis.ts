@@ -17,8 +17,10 @@ import {
   BENCH_USERS,
   baselineBodies,
   benchUser,
+  interleavedRounds,
   ratePerSecond,
   startWorkerBench,
+  timeRound,
 } from "./worker-bench.ts";
 
 const REGION = "us-east-1";
@@ -93,9 +95,8 @@ async function measure(moto: MotoServer, opts: KinesisBenchOptions): Promise<Kin
   const rawBodies = baselineBodies(opts.messages);
 
   let round = 0;
-  const workerRound = async (): Promise<number> => {
-    const id = `k${process.pid}r${round++}x`.padEnd(32, "0");
-    const { ms } = await bench.round(id, opts.messages, {
+  const workerRound = () =>
+    bench.round(`k${process.pid}r${round++}x`.padEnd(32, "0"), opts.messages, {
       kinesis: {
         region: REGION,
         stream: STREAM,
@@ -104,32 +105,25 @@ async function measure(moto: MotoServer, opts: KinesisBenchOptions): Promise<Kin
         identifierField: "user_id",
       },
     });
-    return ms;
-  };
-  const rawRound = async (): Promise<number> => {
-    const t0 = performance.now();
-    for (let i = 0; i < rawBodies.length; i += concurrency) {
-      const slice = rawBodies.slice(i, i + concurrency);
-      const out = await client.send(
-        new PutRecordsCommand({
-          StreamName: STREAM,
-          Records: slice.map((Data, j) => ({ Data, PartitionKey: benchUser(i + j) })),
-        }),
-      );
-      if (out.FailedRecordCount) throw new Error(`raw PutRecords: ${out.FailedRecordCount} failed`);
-    }
-    return performance.now() - t0;
-  };
+  const rawRound = () =>
+    timeRound(async () => {
+      for (let i = 0; i < rawBodies.length; i += concurrency) {
+        const slice = rawBodies.slice(i, i + concurrency);
+        const out = await client.send(
+          new PutRecordsCommand({
+            StreamName: STREAM,
+            Records: slice.map((Data, j) => ({ Data, PartitionKey: benchUser(i + j) })),
+          }),
+        );
+        if (out.FailedRecordCount)
+          throw new Error(`raw PutRecords: ${out.FailedRecordCount} failed`);
+      }
+    });
 
   try {
-    // Warm-up: JIT, sockets, the consumers' first use.
-    await rawRound();
-    await workerRound();
-    const rounds = { workerMs: [] as number[], rawMs: [] as number[] };
-    for (let r = 0; r < opts.rounds; r++) {
-      rounds.rawMs.push(await rawRound());
-      rounds.workerMs.push(await workerRound());
-    }
+    const times = await interleavedRounds(opts.rounds, { raw: rawRound, worker: workerRound });
+    // This result keeps wall-clock times only.
+    const rounds = { workerMs: times.worker.ms, rawMs: times.raw.ms };
     const workerRate = ratePerSecond(opts.messages, rounds.workerMs);
     const rawRate = ratePerSecond(opts.messages, rounds.rawMs);
     return {

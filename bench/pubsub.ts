@@ -17,6 +17,7 @@ import {
   baselineBodies,
   benchPayload,
   benchUser,
+  interleavedRounds,
   per1k,
   ratePerSecond,
   startWorkerBench,
@@ -119,23 +120,17 @@ export async function runPubSubBench(opts: PubSubBenchOptions): Promise<PubSubBe
   };
 
   try {
-    // Warm-up, a full round of each: JIT (the emulator's too), the gRPC channels.
-    await raw(opts.messages);
-    await workerRound(opts.messages);
+    // The warm-up warms the emulator's JIT and the gRPC channels too.
+    const times = await interleavedRounds(opts.rounds, {
+      raw: () => raw(opts.messages),
+      worker: () => workerRound(opts.messages),
+    });
     const rounds = {
-      workerMs: [] as number[],
-      rawMs: [] as number[],
-      workerCpuMs: [] as number[],
-      rawCpuMs: [] as number[],
+      workerMs: times.worker.ms,
+      rawMs: times.raw.ms,
+      workerCpuMs: times.worker.cpu,
+      rawCpuMs: times.raw.cpu,
     };
-    for (let r = 0; r < opts.rounds; r++) {
-      const a = await raw(opts.messages);
-      rounds.rawMs.push(a.ms);
-      rounds.rawCpuMs.push(a.cpu);
-      const b = await workerRound(opts.messages);
-      rounds.workerMs.push(b.ms);
-      rounds.workerCpuMs.push(b.cpu);
-    }
     const workerRate = ratePerSecond(opts.messages, rounds.workerMs);
     const rawRate = ratePerSecond(opts.messages, rounds.rawMs);
     return {

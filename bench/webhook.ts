@@ -24,6 +24,7 @@ import {
   BENCH_USERS,
   benchPayload,
   benchUser,
+  interleavedRounds,
   per1k,
   publishRound,
   ratePerSecond,
@@ -230,29 +231,19 @@ export async function runWebhookBench(opts: WebhookBenchOptions): Promise<Webhoo
     timeRound(() => rawRound(receiver.origin, bodies, concurrency));
 
   try {
-    // Warm-up, a full round of each: JIT, sockets, the consumers' first use.
-    await raw(rawBodies);
-    await pipeline(opts.messages);
-    await workerRound(opts.messages);
+    const times = await interleavedRounds(opts.rounds, {
+      raw: () => raw(rawBodies),
+      pipeline: () => pipeline(opts.messages),
+      worker: () => workerRound(opts.messages),
+    });
     const rounds = {
-      workerMs: [] as number[],
-      rawMs: [] as number[],
-      pipelineMs: [] as number[],
-      workerCpuMs: [] as number[],
-      rawCpuMs: [] as number[],
-      pipelineCpuMs: [] as number[],
+      workerMs: times.worker.ms,
+      rawMs: times.raw.ms,
+      pipelineMs: times.pipeline.ms,
+      workerCpuMs: times.worker.cpu,
+      rawCpuMs: times.raw.cpu,
+      pipelineCpuMs: times.pipeline.cpu,
     };
-    for (let r = 0; r < opts.rounds; r++) {
-      const a = await raw(rawBodies);
-      rounds.rawMs.push(a.ms);
-      rounds.rawCpuMs.push(a.cpu);
-      const p = await pipeline(opts.messages);
-      rounds.pipelineMs.push(p.ms);
-      rounds.pipelineCpuMs.push(p.cpu);
-      const b = await workerRound(opts.messages);
-      rounds.workerMs.push(b.ms);
-      rounds.workerCpuMs.push(b.cpu);
-    }
     const workerRate = ratePerSecond(opts.messages, rounds.workerMs);
     const rawRate = ratePerSecond(opts.messages, rounds.rawMs);
     const pipelineRate = ratePerSecond(opts.messages, rounds.pipelineMs);

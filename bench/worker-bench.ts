@@ -108,6 +108,32 @@ export async function timeRound(fn: () => Promise<void>): Promise<RoundTime> {
   return { ms: performance.now() - t0, cpu: cpuMs(cpu0) };
 }
 
+/** Each candidate's rounds, in the order run. */
+export type RoundTimes<K extends string> = Record<K, { ms: number[]; cpu: number[] }>;
+
+/**
+ * A warm-up round of each candidate (JIT, sockets, first use of consumers), then `rounds` rounds of
+ * each, interleaved in the candidates' order so that drift in a noisy machine hits all alike.
+ */
+export async function interleavedRounds<K extends string>(
+  rounds: number,
+  candidates: Record<K, () => Promise<RoundTime>>,
+): Promise<RoundTimes<K>> {
+  const names = Object.keys(candidates) as K[];
+  for (const name of names) await candidates[name]();
+  const out = Object.fromEntries(
+    names.map((n) => [n, { ms: [] as number[], cpu: [] as number[] }]),
+  ) as RoundTimes<K>;
+  for (let r = 0; r < rounds; r++) {
+    for (const name of names) {
+      const t = await candidates[name]();
+      out[name].ms.push(t.ms);
+      out[name].cpu.push(t.cpu);
+    }
+  }
+  return out;
+}
+
 /** Deliveries per second at the median of `ms`. */
 export function ratePerSecond(messages: number, ms: readonly number[]): number {
   return messages / (median(ms) / 1_000);
