@@ -10,6 +10,7 @@ import {
 } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import {
+  type JetStreamClient,
   type JetStreamManager,
   jetstream,
   jetstreamManager,
@@ -378,20 +379,9 @@ export async function publishDeliveries(
   const window = 64;
   for (let i = 0; i < messages.length; i += window) {
     await Promise.all(
-      messages.slice(i, i + window).map((m) => {
-        const msgId = `${subscriptionId}:${m.user}:${m.index}`;
-        const body = JSON.stringify(payload(subscriptionId, m.user, m.index));
-        out.push({ msgId, user: m.user, index: m.index, body });
-        return js.publish(deliverySubject("webhook", subscriptionId, lane), body, {
-          headers: envelopeHeaders({
-            msgId,
-            namespace: NAMESPACE,
-            subscriptionId,
-            userKey: m.user,
-            lane,
-          }),
-        });
-      }),
+      messages
+        .slice(i, i + window)
+        .map((m) => publishOne(js, "webhook", subscriptionId, m, lane, out)),
     );
   }
   return out;
@@ -410,22 +400,32 @@ export async function publishInOrder(
 ): Promise<Published[]> {
   const js = jetstream(nc);
   const out: Published[] = [];
-  for (const m of messages) {
-    const p = payload(subscriptionId, m.user, m.index);
-    const body = JSON.stringify({ ...p, data: { ...p.data, ...m.extra } });
-    const msgId = `${subscriptionId}:${m.user}:${m.index}`;
-    out.push({ msgId, user: m.user, index: m.index, body });
-    await js.publish(deliverySubject(channel, subscriptionId, lane), body, {
-      headers: envelopeHeaders({
-        msgId,
-        namespace: NAMESPACE,
-        subscriptionId,
-        userKey: m.user,
-        lane,
-      }),
-    });
-  }
+  for (const m of messages) await publishOne(js, channel, subscriptionId, m, lane, out);
   return out;
+}
+
+/** Publishes one delivery as the evaluator does; what it sent is appended to `out`. */
+async function publishOne(
+  js: JetStreamClient,
+  channel: Channel,
+  subscriptionId: string,
+  m: { user: string; index: number; extra?: Record<string, unknown> },
+  lane: Lane,
+  out: Published[],
+): Promise<void> {
+  const p = payload(subscriptionId, m.user, m.index);
+  const body = JSON.stringify({ ...p, data: { ...p.data, ...m.extra } });
+  const msgId = `${subscriptionId}:${m.user}:${m.index}`;
+  out.push({ msgId, user: m.user, index: m.index, body });
+  await js.publish(deliverySubject(channel, subscriptionId, lane), body, {
+    headers: envelopeHeaders({
+      msgId,
+      namespace: NAMESPACE,
+      subscriptionId,
+      userKey: m.user,
+      lane,
+    }),
+  });
 }
 
 /** users × perUser messages, interleaved: u0#0, u1#0, …, u0#1, u1#1, … */
