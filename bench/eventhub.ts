@@ -6,22 +6,23 @@
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import type { NatsConnection } from "@nats-io/transport-node";
-import { ConsumerManager } from "../src/controller/consumers.ts";
-import { DELIVERY_DEFAULTS, type SubscriptionRecord } from "../src/controller/records.ts";
-import { ensureDeliveryConsumers } from "../src/delivery/consumer-config.ts";
-import { envelopeHeaders } from "../src/delivery/envelope.ts";
+import { DELIVERY_DEFAULTS } from "../src/controller/records.ts";
 import { createEventHubChannel } from "../src/delivery/eventhub.ts";
-import { DeliveryWorker } from "../src/delivery/worker.ts";
-import { bootstrap } from "../src/nats/bootstrap.ts";
 import { connectNats } from "../src/nats/connection.ts";
-import { deliverySubject, registryKey } from "../src/nats/names.ts";
 import { startNatsServer } from "../test/harness/nats.ts";
-import { environment, median, writeResult } from "./harness.ts";
+import { environment, writeResult } from "./harness.ts";
+import {
+  BENCH_USERS,
+  baselineBodies,
+  benchPayload,
+  benchUser,
+  interleavedRounds,
+  per1k,
+  ratePerSecond,
+  startWorkerBench,
+  timeRound,
+} from "./worker-bench.ts";
 
-const NAMESPACE = "bench";
-const USERS = 1_000;
 const HUB = "bench";
 const PEER_SCRIPT = new URL("./eventhub-peer-process.ts", import.meta.url).pathname;
 
@@ -69,30 +70,6 @@ export class EventHubBenchSkipped extends Error {
   }
 }
 
-function payload(subscriptionId: string, user: string, i: number): string {
-  const at = new Date(Date.UTC(2026, 0, 1, 0, 0, i % 60)).toISOString();
-  return JSON.stringify({
-    data: {
-      _created: "2026-01-01T00:00:00.000Z",
-      _modified: at,
-      email: `${user}@example.com`,
-      user_id: user,
-      plan: "pro",
-      paying_user: "t",
-      segment_events: [
-        {
-          id: "d3d8f15855b6b067709577342fe72db9",
-          event: "enter",
-          enter: at,
-          exit: null,
-          slug: "demo_segment",
-        },
-      ],
-    },
-    meta: { object: "user", source: "subscription", subscription_id: subscriptionId },
-  });
-}
-
 async function startPeer(): Promise<{ child: ChildProcess; connectionString: string }> {
   let child: ChildProcess;
   try {
@@ -114,35 +91,6 @@ async function startPeer(): Promise<{ child: ChildProcess; connectionString: str
   }
 }
 
-async function publishRound(nc: NatsConnection, subscriptionId: string, messages: number) {
-  const js = jetstream(nc);
-  const subject = deliverySubject("eventhub", subscriptionId, "live");
-  const window = 256;
-  for (let i = 0; i < messages; i += window) {
-    const acks = [];
-    for (let j = i; j < Math.min(messages, i + window); j++) {
-      const user = `user${j % USERS}`;
-      acks.push(
-        js.publish(subject, payload(subscriptionId, user, j), {
-          headers: envelopeHeaders({
-            msgId: `${subscriptionId}:${j}`,
-            namespace: NAMESPACE,
-            subscriptionId,
-            userKey: user,
-            lane: "live",
-          }),
-        }),
-      );
-    }
-    await Promise.all(acks);
-  }
-}
-
-function cpuMs(since: NodeJS.CpuUsage): number {
-  const d = process.cpuUsage(since);
-  return (d.user + d.system) / 1_000;
-}
-
 export async function runEventHubBench(opts: EventHubBenchOptions): Promise<EventHubBenchResult> {
   const concurrency = opts.concurrency ?? DELIVERY_DEFAULTS.maxInFlight;
   const peer = await startPeer();
@@ -153,111 +101,49 @@ export async function runEventHubBench(opts: EventHubBenchOptions): Promise<Even
   const bare = new EventHubProducerClient(peer.connectionString, HUB, {
     retryOptions: { maxRetries: 0 },
   });
-  let delivered = 0;
-  let target = 0;
-  let done: (() => void) | undefined;
-  let failed: ((err: Error) => void) | undefined;
-  const worker = new DeliveryWorker({
-    nc,
-    ...(await bootstrap(nc)),
-    channel,
-    observer: {
-      delivered: () => {
-        if (++delivered === target) done?.();
-      },
-      deadLettered: (_r, _l, _e, error) =>
-        failed?.(new Error(`bench delivery dead-lettered: ${error}`)),
-    },
-  });
-  const { registry } = await bootstrap(nc);
-  const jsm = await jetstreamManager(nc);
-  await worker.start();
-  const sample = payload("0".repeat(32), "user0", 0);
-  const bodies = Array.from({ length: opts.messages }, (_, i) =>
-    Buffer.from(payload("0".repeat(32), `user${i % USERS}`, i)),
-  );
+  const bench = await startWorkerBench(nc, channel, concurrency);
+  const sample = benchPayload("0".repeat(32), "user0", 0);
+  const bodies = baselineBodies(opts.messages);
 
   let round = 0;
-  const workerRound = async (): Promise<{ ms: number; cpu: number }> => {
-    const id = `e${process.pid}r${round++}x`.padEnd(32, "0");
-    await ensureDeliveryConsumers(jsm, "eventhub", id);
-    await publishRound(nc, id, opts.messages);
-    const record: SubscriptionRecord = {
-      id,
-      namespace: NAMESPACE,
-      name: id,
-      channel: "eventhub",
-      generation: 1,
-      segmentIds: ["seg"],
-      events: ["enter", "exit"],
-      fields: [],
-      delivery: { ...DELIVERY_DEFAULTS, maxInFlight: concurrency },
+  const workerRound = () =>
+    bench.round(`e${process.pid}r${round++}x`.padEnd(32, "0"), opts.messages, {
       eventHub: { connectionString: peer.connectionString, eventHubName: HUB },
-    };
-    delivered = 0;
-    target = opts.messages;
-    const all = new Promise<void>((resolve, reject) => {
-      done = resolve;
-      failed = reject;
     });
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    await registry.put(registryKey.subscription(NAMESPACE, id), JSON.stringify(record));
-    await all;
-    const ms = performance.now() - t0;
-    const cpu = cpuMs(cpu0);
-    await registry.delete(registryKey.subscription(NAMESPACE, id));
-    await until(() => !worker.isConsuming(id));
-    await new ConsumerManager(jsm).remove(id, { purge: true });
-    return { ms, cpu };
-  };
   // The SDK alone: `concurrency` lanes, each sending one event per batch keyed by its user.
-  const bareRound = async (): Promise<{ ms: number; cpu: number }> => {
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    let next = 0;
-    const lane = async () => {
-      for (let i = next++; i < bodies.length; i = next++) {
-        const batch = await bare.createBatch({ partitionKey: `user${i % USERS}` });
-        batch.tryAdd({
-          body: bodies[i]!,
-          contentType: "application/json",
-          messageId: `bare:${i}`,
-          properties: { subscription_id: "bare", event_types: "enter" },
-        });
-        await bare.sendBatch(batch);
-      }
-    };
-    await Promise.all(Array.from({ length: concurrency }, lane));
-    return { ms: performance.now() - t0, cpu: cpuMs(cpu0) };
-  };
+  const bareRound = () =>
+    timeRound(async () => {
+      let next = 0;
+      const lane = async () => {
+        for (let i = next++; i < bodies.length; i = next++) {
+          const batch = await bare.createBatch({ partitionKey: benchUser(i) });
+          batch.tryAdd({
+            body: bodies[i]!,
+            contentType: "application/json",
+            messageId: `bare:${i}`,
+            properties: { subscription_id: "bare", event_types: "enter" },
+          });
+          await bare.sendBatch(batch);
+        }
+      };
+      await Promise.all(Array.from({ length: concurrency }, lane));
+    });
 
   try {
-    await bareRound();
-    await workerRound();
+    const times = await interleavedRounds(opts.rounds, { bare: bareRound, worker: workerRound });
     const rounds = {
-      workerMs: [] as number[],
-      bareMs: [] as number[],
-      workerCpuMs: [] as number[],
-      bareCpuMs: [] as number[],
+      workerMs: times.worker.ms,
+      bareMs: times.bare.ms,
+      workerCpuMs: times.worker.cpu,
+      bareCpuMs: times.bare.cpu,
     };
-    for (let r = 0; r < opts.rounds; r++) {
-      const b = await bareRound();
-      rounds.bareMs.push(b.ms);
-      rounds.bareCpuMs.push(b.cpu);
-      const w = await workerRound();
-      rounds.workerMs.push(w.ms);
-      rounds.workerCpuMs.push(w.cpu);
-    }
-    const rate = (ms: number[]) => opts.messages / (median(ms) / 1_000);
-    const per1k = (ms: number[]) => (median(ms) / opts.messages) * 1_000;
-    const workerRate = rate(rounds.workerMs);
-    const bareRate = rate(rounds.bareMs);
+    const workerRate = ratePerSecond(opts.messages, rounds.workerMs);
+    const bareRate = ratePerSecond(opts.messages, rounds.bareMs);
     const webhook = opts.webhookPerSecond ?? null;
     return {
       messages: opts.messages,
       concurrency,
-      users: USERS,
+      users: BENCH_USERS,
       payloadBytes: Buffer.byteLength(sample),
       deliveriesPerSecond: {
         worker: workerRate,
@@ -266,25 +152,20 @@ export async function runEventHubBench(opts: EventHubBenchOptions): Promise<Even
         webhookWorker: webhook,
         ratioToWebhook: webhook ? workerRate / webhook : null,
       },
-      cpuMsPer1k: { worker: per1k(rounds.workerCpuMs), bareSdk: per1k(rounds.bareCpuMs) },
+      cpuMsPer1k: {
+        worker: per1k(opts.messages, rounds.workerCpuMs),
+        bareSdk: per1k(opts.messages, rounds.bareCpuMs),
+      },
       rounds,
     };
   } finally {
-    await worker.stop();
+    await bench.stop();
     await channel.destroy();
     await bare.close();
     await nc.drain();
     await server.stop();
     peer.child.kill("SIGTERM");
     await once(peer.child, "exit");
-  }
-}
-
-async function until(check: () => boolean, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("eventhub bench: timed out");
-    await new Promise((r) => setTimeout(r, 10));
   }
 }
 

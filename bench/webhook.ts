@@ -9,28 +9,29 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { cpus } from "node:os";
 import { dirname, join } from "node:path";
-import { type JsMsg, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { type JsMsg, jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { Agent } from "undici";
 import { ConsumerManager } from "../src/controller/consumers.ts";
-import { DELIVERY_DEFAULTS, type SubscriptionRecord } from "../src/controller/records.ts";
+import { DELIVERY_DEFAULTS } from "../src/controller/records.ts";
 import { ensureDeliveryConsumers } from "../src/delivery/consumer-config.ts";
-import { envelopeHeaders } from "../src/delivery/envelope.ts";
 import { createWebhookChannel } from "../src/delivery/webhook.ts";
-import { DeliveryWorker } from "../src/delivery/worker.ts";
-import { bootstrap } from "../src/nats/bootstrap.ts";
 import { connectNats } from "../src/nats/connection.ts";
-import {
-  DELIVERIES_STREAM,
-  deliveryConsumerName,
-  deliverySubject,
-  registryKey,
-} from "../src/nats/names.ts";
+import { DELIVERIES_STREAM, deliveryConsumerName } from "../src/nats/names.ts";
 import { startNatsServer } from "../test/harness/nats.ts";
-import { environment, median, writeResult } from "./harness.ts";
+import { environment, writeResult } from "./harness.ts";
+import {
+  BENCH_USERS,
+  benchPayload,
+  benchUser,
+  interleavedRounds,
+  per1k,
+  publishRound,
+  ratePerSecond,
+  startWorkerBench,
+  timeRound,
+} from "./worker-bench.ts";
 
-const NAMESPACE = "bench";
-const USERS = 1_000;
 /** The brief's example signing secret form. */
 const SECRET = `whsec_${Buffer.from("segwatch benchmark secret, 32 b").toString("base64")}`;
 
@@ -91,30 +92,6 @@ export interface WebhookBenchResult {
   };
 }
 
-function payload(subscriptionId: string, user: string, i: number): string {
-  const at = new Date(Date.UTC(2026, 0, 1, 0, 0, i % 60)).toISOString();
-  return JSON.stringify({
-    data: {
-      _created: "2026-01-01T00:00:00.000Z",
-      _modified: at,
-      email: `${user}@example.com`,
-      user_id: user,
-      plan: "pro",
-      paying_user: "t",
-      segment_events: [
-        {
-          id: "d3d8f15855b6b067709577342fe72db9",
-          event: "enter",
-          enter: at,
-          exit: null,
-          slug: "demo_segment",
-        },
-      ],
-    },
-    meta: { object: "user", source: "subscription", subscription_id: subscriptionId },
-  });
-}
-
 async function startReceiver(
   cpu: string | undefined,
 ): Promise<{ child: ChildProcess; origin: string }> {
@@ -124,35 +101,6 @@ async function startReceiver(
   const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "inherit"] });
   const [chunk] = (await once(child.stdout!, "data")) as [Buffer];
   return { child, origin: `http://127.0.0.1:${chunk.toString().trim()}` };
-}
-
-async function publishRound(
-  nc: NatsConnection,
-  subscriptionId: string,
-  messages: number,
-): Promise<void> {
-  const js = jetstream(nc);
-  const subject = deliverySubject("webhook", subscriptionId, "live");
-  const window = 256;
-  for (let i = 0; i < messages; i += window) {
-    const acks = [];
-    for (let j = i; j < Math.min(messages, i + window); j++) {
-      const user = `user${j % USERS}`;
-      const msgId = `${subscriptionId}:${j}`;
-      acks.push(
-        js.publish(subject, payload(subscriptionId, user, j), {
-          headers: envelopeHeaders({
-            msgId,
-            namespace: NAMESPACE,
-            subscriptionId,
-            userKey: user,
-            lane: "live",
-          }),
-        }),
-      );
-    }
-    await Promise.all(acks);
-  }
 }
 
 /** `messages` POSTs with `concurrency` in flight through an Agent configured like the worker's. */
@@ -245,11 +193,6 @@ async function pipelineRound(
   await agent.close();
 }
 
-function cpuMs(since: NodeJS.CpuUsage): number {
-  const d = process.cpuUsage(since);
-  return (d.user + d.system) / 1_000;
-}
-
 export async function runWebhookBench(opts: WebhookBenchOptions): Promise<WebhookBenchResult> {
   const concurrency = opts.concurrency ?? DELIVERY_DEFAULTS.maxInFlight;
   const server = await startNatsServer();
@@ -263,115 +206,51 @@ export async function runWebhookBench(opts: WebhookBenchOptions): Promise<Webhoo
   const receiver = await startReceiver(pinned ? "1" : undefined);
   const nc = await connectNats("bench-webhook", { url: server.url });
   const channel = createWebhookChannel({ targetPolicy: { allowLoopback: true } });
-  let delivered = 0;
-  let target = 0;
-  let done: (() => void) | undefined;
-  let failed: ((err: Error) => void) | undefined;
-  const worker = new DeliveryWorker({
-    nc,
-    ...(await bootstrap(nc)),
-    channel,
-    observer: {
-      delivered: () => {
-        if (++delivered === target) done?.();
-      },
-      deadLettered: (_r, _l, _e, error) =>
-        failed?.(new Error(`bench delivery dead-lettered: ${error}`)),
-    },
-  });
-  const { registry } = await bootstrap(nc);
-  const jsm = await jetstreamManager(nc);
-  await worker.start();
-  const sample = payload("0".repeat(32), "user0", 0);
+  const bench = await startWorkerBench(nc, channel, concurrency);
+  const sample = benchPayload("0".repeat(32), "user0", 0);
   const rawBodies = Array.from({ length: opts.messages }, (_, i) =>
-    payload("0".repeat(32), `user${i % USERS}`, i),
+    benchPayload("0".repeat(32), benchUser(i), i),
   );
 
   let round = 0;
-  const workerRound = async (messages: number): Promise<{ ms: number; cpu: number }> => {
-    const id = `b${process.pid}r${round++}x`.padEnd(32, "0");
-    await ensureDeliveryConsumers(jsm, "webhook", id);
-    await publishRound(nc, id, messages);
-    const record: SubscriptionRecord = {
-      id,
-      namespace: NAMESPACE,
-      name: id,
-      channel: "webhook",
-      generation: 1,
-      segmentIds: ["seg"],
-      events: ["enter", "exit"],
-      fields: [],
-      delivery: { ...DELIVERY_DEFAULTS, maxInFlight: concurrency },
+  const workerRound = (messages: number) =>
+    bench.round(`b${process.pid}r${round++}x`.padEnd(32, "0"), messages, {
       webhook: { url: `${receiver.origin}/hook`, headers: {}, signingSecrets: [SECRET] },
-    };
-    delivered = 0;
-    target = messages;
-    const all = new Promise<void>((resolve, reject) => {
-      done = resolve;
-      failed = reject;
     });
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    await registry.put(registryKey.subscription(NAMESPACE, id), JSON.stringify(record));
-    await all;
-    const ms = performance.now() - t0;
-    const cpu = cpuMs(cpu0);
-    await registry.delete(registryKey.subscription(NAMESPACE, id));
-    await until(() => !worker.isConsuming(id));
-    await new ConsumerManager(jsm).remove(id, { purge: true });
-    return { ms, cpu };
-  };
   const pipeline = async (messages: number): Promise<{ ms: number; cpu: number }> => {
     const id = `b${process.pid}p${round++}x`.padEnd(32, "0");
-    await ensureDeliveryConsumers(jsm, "webhook", id);
-    await publishRound(nc, id, messages);
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    await pipelineRound(nc, id, receiver.origin, messages, concurrency);
-    const result = { ms: performance.now() - t0, cpu: cpuMs(cpu0) };
-    await new ConsumerManager(jsm).remove(id, { purge: true });
+    await ensureDeliveryConsumers(bench.jsm, "webhook", id);
+    await publishRound(nc, "webhook", id, messages);
+    const result = await timeRound(() =>
+      pipelineRound(nc, id, receiver.origin, messages, concurrency),
+    );
+    await new ConsumerManager(bench.jsm).remove(id, { purge: true });
     return result;
   };
-  const raw = async (bodies: readonly string[]): Promise<{ ms: number; cpu: number }> => {
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    await rawRound(receiver.origin, bodies, concurrency);
-    return { ms: performance.now() - t0, cpu: cpuMs(cpu0) };
-  };
+  const raw = (bodies: readonly string[]) =>
+    timeRound(() => rawRound(receiver.origin, bodies, concurrency));
 
   try {
-    // Warm-up, a full round of each: JIT, sockets, the consumers' first use.
-    await raw(rawBodies);
-    await pipeline(opts.messages);
-    await workerRound(opts.messages);
+    const times = await interleavedRounds(opts.rounds, {
+      raw: () => raw(rawBodies),
+      pipeline: () => pipeline(opts.messages),
+      worker: () => workerRound(opts.messages),
+    });
     const rounds = {
-      workerMs: [] as number[],
-      rawMs: [] as number[],
-      pipelineMs: [] as number[],
-      workerCpuMs: [] as number[],
-      rawCpuMs: [] as number[],
-      pipelineCpuMs: [] as number[],
+      workerMs: times.worker.ms,
+      rawMs: times.raw.ms,
+      pipelineMs: times.pipeline.ms,
+      workerCpuMs: times.worker.cpu,
+      rawCpuMs: times.raw.cpu,
+      pipelineCpuMs: times.pipeline.cpu,
     };
-    for (let r = 0; r < opts.rounds; r++) {
-      const a = await raw(rawBodies);
-      rounds.rawMs.push(a.ms);
-      rounds.rawCpuMs.push(a.cpu);
-      const p = await pipeline(opts.messages);
-      rounds.pipelineMs.push(p.ms);
-      rounds.pipelineCpuMs.push(p.cpu);
-      const b = await workerRound(opts.messages);
-      rounds.workerMs.push(b.ms);
-      rounds.workerCpuMs.push(b.cpu);
-    }
-    const rate = (ms: number[]) => opts.messages / (median(ms) / 1_000);
-    const per1k = (ms: number[]) => (median(ms) / opts.messages) * 1_000;
-    const workerRate = rate(rounds.workerMs);
-    const rawRate = rate(rounds.rawMs);
-    const pipelineRate = rate(rounds.pipelineMs);
+    const workerRate = ratePerSecond(opts.messages, rounds.workerMs);
+    const rawRate = ratePerSecond(opts.messages, rounds.rawMs);
+    const pipelineRate = ratePerSecond(opts.messages, rounds.pipelineMs);
     return {
       messages: opts.messages,
       concurrency,
-      users: USERS,
+      users: BENCH_USERS,
       payloadBytes: Buffer.byteLength(sample),
       pinned,
       deliveriesPerSecond: {
@@ -382,14 +261,14 @@ export async function runWebhookBench(opts: WebhookBenchOptions): Promise<Webhoo
         ratioToPipeline: workerRate / pipelineRate,
       },
       cpuMsPer1k: {
-        worker: per1k(rounds.workerCpuMs),
-        rawUndici: per1k(rounds.rawCpuMs),
-        barePipeline: per1k(rounds.pipelineCpuMs),
+        worker: per1k(opts.messages, rounds.workerCpuMs),
+        rawUndici: per1k(opts.messages, rounds.rawCpuMs),
+        barePipeline: per1k(opts.messages, rounds.pipelineCpuMs),
       },
       rounds,
     };
   } finally {
-    await worker.stop();
+    await bench.stop();
     await channel.destroy();
     await nc.drain();
     receiver.child.kill("SIGTERM");
@@ -412,14 +291,6 @@ function pinNatsServer(storeDir: string, cpu: string): boolean {
   const r = spawnSync("pgrep", ["-f", conf], { encoding: "utf8" });
   const pids = r.status === 0 ? r.stdout.split("\n").filter(Boolean).map(Number) : [];
   return pids.length > 0 && pids.every((p) => pin(p, cpu));
-}
-
-async function until(check: () => boolean, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("webhook bench: timed out");
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 export function reportWebhook(r: WebhookBenchResult): string[] {

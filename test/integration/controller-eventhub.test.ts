@@ -3,41 +3,25 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SubscriptionRecord } from "../../src/controller/records.ts";
 import {
+  condition,
   type Env,
   registryKey,
   secretYaml,
-  segmentYaml,
-  startEnv,
-  until,
+  startEnvWithSegment,
+  subscriptionYaml,
+  untilSubscriptionCondition,
 } from "./controller-helpers.ts";
 
 const CS = "Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=send;SharedAccessKey=abc=";
 
-const condition = (r: { status?: { conditions?: { type: string }[] } } | undefined, type: string) =>
-  r?.status?.conditions?.find((c) => c.type === type) as
-    | { status: string; reason: string; message: string }
-    | undefined;
-
-const subscriptionYaml = (name: string, eventHub: string) =>
-  `apiVersion: segwatch.io/v1alpha1
-kind: Subscription
-metadata: {name: ${name}, namespace: acme}
-spec:
-  channel: eventhub
-  segments: [demo-segment]
-  eventHub: ${eventHub}
-`;
+const eventHubYaml = (name: string, eventHub: string) =>
+  subscriptionYaml(name, "eventhub", `  segments: [demo-segment]\n  eventHub: ${eventHub}\n`);
 
 describe("controller: event hub subscriptions", () => {
   let env: Env;
 
   beforeAll(async () => {
-    env = await startEnv();
-    env.write(
-      "demo.yaml",
-      segmentYaml("demo-segment", 'FILTER paying_user = "t" ALIAS demo_segment'),
-    );
-    await env.ready("Segment", "demo-segment");
+    env = await startEnvWithSegment('FILTER paying_user = "t" ALIAS demo_segment');
   });
 
   afterAll(async () => {
@@ -51,14 +35,14 @@ describe("controller: event hub subscriptions", () => {
     );
     env.write(
       "to-hub.yaml",
-      subscriptionYaml(
+      eventHubYaml(
         "to-hub",
         "{eventHubName: triggers, connectionStringSecretRef: {name: hub, key: cs}, partitionKeyField: email}",
       ),
     );
     env.write(
       "to-scoped.yaml",
-      subscriptionYaml("to-scoped", "{connectionStringSecretRef: {name: hub, key: scoped}}"),
+      eventHubYaml("to-scoped", "{connectionStringSecretRef: {name: hub, key: scoped}}"),
     );
     const sub = await env.ready("Subscription", "to-hub");
     expect(condition(sub, "DeliveryReady")).toMatchObject({
@@ -85,15 +69,18 @@ describe("controller: event hub subscriptions", () => {
     env.write("bad-secret.yaml", secretYaml("bad-hub", { cs: `${CS};EntityPath=other` }));
     env.write(
       "mismatch.yaml",
-      subscriptionYaml(
+      eventHubYaml(
         "mismatch",
         "{eventHubName: triggers, connectionStringSecretRef: {name: bad-hub, key: cs}}",
       ),
     );
-    const sub = await until("InvalidSecret is reported", async () => {
-      const s = await env.get("Subscription", "mismatch");
-      return condition(s, "DeliveryReady")?.reason === "InvalidSecret" ? s : undefined;
-    });
+    const sub = await untilSubscriptionCondition(
+      env,
+      "InvalidSecret is reported",
+      "mismatch",
+      "DeliveryReady",
+      "InvalidSecret",
+    );
     expect(condition(sub, "DeliveryReady")).toMatchObject({ status: "False" });
     expect(condition(sub, "DeliveryReady")!.message).toBe(
       'spec.eventHub.eventHubName: the event hub name "triggers" does not match the connection string\'s EntityPath "other"',

@@ -13,7 +13,7 @@ import type { Logger } from "../../src/controller/logger.ts";
 import { type Buckets, bootstrap } from "../../src/nats/bootstrap.ts";
 import { DELIVERIES_STREAM, deliveryConsumerName, registryKey } from "../../src/nats/names.ts";
 import { DirectorySource } from "../../src/resources/directory-source.ts";
-import type { Condition, ResourceKind, ResourceOf } from "../../src/resources/types.ts";
+import type { Channel, Condition, ResourceKind, ResourceOf } from "../../src/resources/types.ts";
 import { type NatsServer, startNatsServer } from "../harness/nats.ts";
 
 export const WAIT_MS = 20_000;
@@ -191,13 +191,48 @@ spec:
   segmentql: ${JSON.stringify(segmentql)}
 ${extra}`;
 
-export const webhookSubscriptionYaml = (name: string, spec: string, ns = "acme") =>
+/** A Subscription of `channel`; `spec` is the rest of its spec, indented two spaces. */
+export const subscriptionYaml = (name: string, channel: Channel, spec: string, ns = "acme") =>
   `apiVersion: segwatch.io/v1alpha1
 kind: Subscription
 metadata: {name: ${name}, namespace: ${ns}}
 spec:
-  channel: webhook
+  channel: ${channel}
 ${spec}`;
+
+export const webhookSubscriptionYaml = (name: string, spec: string, ns = "acme") =>
+  subscriptionYaml(name, "webhook", spec, ns);
+
+/** The condition of `type` in a resource's status, if there is one. */
+export const condition = (
+  r: { status?: { conditions?: { type: string }[] } } | undefined,
+  type: string,
+) =>
+  r?.status?.conditions?.find((c) => c.type === type) as
+    | { status: string; reason: string; message: string }
+    | undefined;
+
+/** Waits until Subscription `name` has condition `type` with `reason`, and returns it then. */
+export function untilSubscriptionCondition(
+  env: Env,
+  what: string,
+  name: string,
+  type: string,
+  reason: string,
+): Promise<ResourceOf<"Subscription">> {
+  return until(what, async () => {
+    const s = await env.get("Subscription", name);
+    return condition(s, type)?.reason === reason ? s : undefined;
+  });
+}
+
+/** An environment with Segment demo-segment Ready (file demo.yaml). */
+export async function startEnvWithSegment(segmentql: string): Promise<Env> {
+  const env = await startEnv();
+  env.write("demo.yaml", segmentYaml("demo-segment", segmentql));
+  await env.ready("Segment", "demo-segment");
+  return env;
+}
 
 export const secretYaml = (name: string, data: Record<string, string>, ns = "acme") =>
   `apiVersion: v1

@@ -5,38 +5,23 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SubscriptionRecord } from "../../src/controller/records.ts";
 import { serviceAccountKeyJson } from "../support/service-account-key.ts";
 import {
+  condition,
   type Env,
   registryKey,
   secretYaml,
-  segmentYaml,
-  startEnv,
-  until,
+  startEnvWithSegment,
+  subscriptionYaml,
+  untilSubscriptionCondition,
 } from "./controller-helpers.ts";
 
-const condition = (r: { status?: { conditions?: { type: string }[] } } | undefined, type: string) =>
-  r?.status?.conditions?.find((c) => c.type === type) as
-    | { status: string; reason: string; message: string }
-    | undefined;
-
-const pubsubYaml = (name: string, pubsub: string) => `apiVersion: segwatch.io/v1alpha1
-kind: Subscription
-metadata: {name: ${name}, namespace: acme}
-spec:
-  channel: pubsub
-  segments: [demo_segment]
-  pubsub: ${pubsub}
-`;
+const pubsubYaml = (name: string, pubsub: string) =>
+  subscriptionYaml(name, "pubsub", `  segments: [demo_segment]\n  pubsub: ${pubsub}\n`);
 
 describe("controller: pubsub subscriptions", () => {
   let env: Env;
 
   beforeAll(async () => {
-    env = await startEnv();
-    env.write(
-      "demo.yaml",
-      segmentYaml("demo-segment", 'FILTER paying_user = "t" FROM user ALIAS demo_segment'),
-    );
-    await env.ready("Segment", "demo-segment");
+    env = await startEnvWithSegment('FILTER paying_user = "t" FROM user ALIAS demo_segment');
   });
 
   afterAll(async () => {
@@ -68,10 +53,13 @@ describe("controller: pubsub subscriptions", () => {
 
     // The key is replaced by something unusable: reported on the resource.
     env.write("gcp.yaml", secretYaml("gcp", { "credentials.json": "not a key" }));
-    const broken = await until("InvalidSecret is reported", async () => {
-      const s = await env.get("Subscription", "to-pubsub");
-      return condition(s, "DeliveryReady")?.reason === "InvalidSecret" ? s : undefined;
-    });
+    const broken = await untilSubscriptionCondition(
+      env,
+      "InvalidSecret is reported",
+      "to-pubsub",
+      "DeliveryReady",
+      "InvalidSecret",
+    );
     expect(condition(broken, "DeliveryReady")!.message).toContain(
       "the Pub/Sub credentials (Secret gcp, key credentials.json) are unusable: the credentials are not JSON",
     );

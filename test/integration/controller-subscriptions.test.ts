@@ -9,19 +9,16 @@ import {
   statusKey,
 } from "../../src/nats/names.ts";
 import {
+  condition,
   type Env,
   registryKey,
   secretYaml,
   segmentYaml,
   startEnv,
   until,
+  untilSubscriptionCondition,
   webhookSubscriptionYaml,
 } from "./controller-helpers.ts";
-
-const condition = (r: { status?: { conditions?: { type: string }[] } } | undefined, type: string) =>
-  r?.status?.conditions?.find((c) => c.type === type) as
-    | { status: string; reason: string; message: string }
-    | undefined;
 
 describe("controller: subscriptions", () => {
   let env: Env;
@@ -196,10 +193,13 @@ describe("controller: subscriptions", () => {
         "  segments: [demo-segment, demo_segment]\n  withBackfill: true\n  webhook: {url: https://example.com}\n",
       ),
     );
-    const two = await until("withBackfill with two segments is refused", async () => {
-      const s = await env.get("Subscription", "no-url");
-      return condition(s, "SegmentsResolved")?.reason === "InvalidSpec" ? s : undefined;
-    });
+    const two = await untilSubscriptionCondition(
+      env,
+      "withBackfill with two segments is refused",
+      "no-url",
+      "SegmentsResolved",
+      "InvalidSpec",
+    );
     expect(condition(two, "SegmentsResolved")!.message).toContain("spec.withBackfill");
     env.remove("invalid.yaml");
   });
@@ -252,10 +252,13 @@ describe("controller: subscriptions", () => {
 
     // The Secrets go away: reported, but memberships keep being delivered with what was valid.
     env.remove("secrets.yaml");
-    const lost = await until("the missing Secret is reported", async () => {
-      const s = await env.get("Subscription", "secret-hook");
-      return condition(s, "DeliveryReady")?.reason === "SecretNotFound" ? s : undefined;
-    });
+    const lost = await untilSubscriptionCondition(
+      env,
+      "the missing Secret is reported",
+      "secret-hook",
+      "DeliveryReady",
+      "SecretNotFound",
+    );
     expect(condition(lost, "DeliveryReady")!.message).toContain(
       "still delivering as of generation 1",
     );
@@ -359,10 +362,7 @@ spec:
       ...base,
       backfill: { state: "Running", members: 3, at: new Date().toISOString() },
     });
-    await until("Running", async () => {
-      const s = await env.get("Subscription", "with-backfill");
-      return condition(s, "Backfilled")?.reason === "Running" ? s : undefined;
-    });
+    await untilSubscriptionCondition(env, "Running", "with-backfill", "Backfilled", "Running");
     await put({
       ...base,
       delivered: 7,

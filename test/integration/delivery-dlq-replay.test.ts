@@ -1,17 +1,16 @@
 // Dead letters replayed once the receiver is fixed: same body, same webhook-id, removed from the DLQ,
 // and a second replay finds nothing. Real nats-server, real webhook worker, a local receiver.
-import { type JetStreamManager, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { type JetStreamManager, jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runDlqList, runDlqReplay } from "../../src/cli/dlq.ts";
 import { DeadLetterQueue } from "../../src/delivery/dead-letters.ts";
 import { createDeliveryChannel } from "../../src/delivery/run.ts";
-import { DeliveryWorker } from "../../src/delivery/worker.ts";
-import { type Buckets, bootstrap } from "../../src/nats/bootstrap.ts";
-import { connectNats } from "../../src/nats/connection.ts";
+import type { Buckets } from "../../src/nats/bootstrap.ts";
 import { registryKey } from "../../src/nats/names.ts";
 import { type NatsServer, startNatsServer } from "../harness/nats.ts";
 import {
+  connectSession,
   deadLetterCount,
   interleaved,
   laneDrained,
@@ -21,8 +20,8 @@ import {
   putRecord,
   readStats,
   startReceiver,
+  startTestWorker,
   subscriptionRecord,
-  TEST_TIMING,
   until,
 } from "./delivery-support.ts";
 
@@ -34,9 +33,7 @@ let dlq: DeadLetterQueue;
 
 beforeAll(async () => {
   server = await startNatsServer();
-  nc = await connectNats("delivery-dlq-replay-test", { url: server.url });
-  buckets = await bootstrap(nc);
-  jsm = await jetstreamManager(nc);
+  ({ nc, buckets, jsm } = await connectSession("delivery-dlq-replay-test", server.url));
   dlq = new DeadLetterQueue({ jsm, js: jetstream(nc), registry: buckets.registry });
 });
 
@@ -52,17 +49,7 @@ describe("dead-letter replay", () => {
     const channel = createDeliveryChannel("webhook", {
       webhook: { targetPolicy: { allowLoopback: true } },
     });
-    const w = new DeliveryWorker({
-      nc,
-      registry: buckets.registry,
-      status: buckets.status,
-      channel,
-      random: () => 0,
-      ...TEST_TIMING,
-      stopTimeoutMs: 2_000,
-      statusFlushMs: 100,
-    });
-    await w.start();
+    const w = await startTestWorker({ nc, buckets, channel });
     try {
       const id = newSubscriptionId();
       const other = newSubscriptionId();
@@ -142,8 +129,7 @@ describe("dead-letter replay", () => {
         expect.stringMatching(new RegExp(`^  \\d+: subscription ${other} no longer exists$`)),
       ]);
     } finally {
-      await w.stop();
-      await channel.destroy();
+      await w.stopAll();
       await r.close();
     }
   });

@@ -1,22 +1,15 @@
 // The Event Hubs worker: the real @azure/event-hubs client through the real worker and a real
 // nats-server, publishing to the AMQP test peer (test/harness/eventhub-peer.ts) on 127.0.0.1.
-import {
-  type JetStreamManager,
-  jetstream,
-  jetstreamManager,
-  type StoredMsg,
-} from "@nats-io/jetstream";
+import type { JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { DELIVERY_DEFAULTS, type SubscriptionRecord } from "../../src/controller/records.ts";
+import type { SubscriptionRecord } from "../../src/controller/records.ts";
 import type { DeliveryItem } from "../../src/delivery/channel.ts";
-import { envelopeHeaders, type TriggerPayload } from "../../src/delivery/envelope.ts";
 import { createEventHubChannel } from "../../src/delivery/eventhub.ts";
 import { createDeliveryChannel } from "../../src/delivery/run.ts";
-import { DeliveryWorker } from "../../src/delivery/worker.ts";
-import { type Buckets, bootstrap } from "../../src/nats/bootstrap.ts";
-import { connectNats } from "../../src/nats/connection.ts";
-import { DLQ_STREAM, deliverySubject, dlqSubject, HEADER } from "../../src/nats/names.ts";
+import type { DeliveryWorker } from "../../src/delivery/worker.ts";
+import type { Buckets } from "../../src/nats/bootstrap.ts";
+import { HEADER } from "../../src/nats/names.ts";
 import {
   type EventHubPeer,
   type ReceivedEvent,
@@ -24,15 +17,23 @@ import {
 } from "../harness/eventhub-peer.ts";
 import { type NatsServer, startNatsServer } from "../harness/nats.ts";
 import {
+  connectSession,
+  deadLetterCount,
   interleaved,
   laneDrained,
   NAMESPACE,
   newSubscriptionId,
+  type Published,
   payload,
-  putRecord,
+  publishInOrder,
   readStats,
-  TEST_TIMING,
+  requireDeadLetter,
+  runCleanups,
+  startTestWorker,
+  subscribe,
+  testRecord,
   until,
+  untilCounted,
 } from "./delivery-support.ts";
 
 const HUB = "triggers";
@@ -47,15 +48,13 @@ const cleanups: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
   server = await startNatsServer();
-  nc = await connectNats("delivery-eventhub-test", { url: server.url });
-  buckets = await bootstrap(nc);
-  jsm = await jetstreamManager(nc);
+  ({ nc, buckets, jsm } = await connectSession("delivery-eventhub-test", server.url));
   peer = await startEventHubPeer({ hubs: { [HUB]: 4 } });
 });
 
 afterEach(async () => {
   peer.onTransfer = () => undefined;
-  for (const c of cleanups.splice(0).reverse()) await c();
+  await runCleanups(cleanups);
 });
 
 afterAll(async () => {
@@ -64,25 +63,10 @@ afterAll(async () => {
   await peer?.close();
 });
 
-async function worker(): Promise<DeliveryWorker> {
+function worker(): Promise<DeliveryWorker> {
   // A short throttling wait, so that retries after ServerBusyError do not slow the suite.
   const channel = createDeliveryChannel("eventhub", { eventhub: { serverBusyRetryMs: 50 } });
-  const w = new DeliveryWorker({
-    nc,
-    registry: buckets.registry,
-    status: buckets.status,
-    channel,
-    random: () => 0,
-    ...TEST_TIMING,
-    stopTimeoutMs: 2_000,
-    statusFlushMs: 100,
-  });
-  await w.start();
-  cleanups.push(async () => {
-    await w.stop();
-    await channel.destroy();
-  });
-  return w;
+  return startTestWorker({ nc, buckets, channel, cleanups });
 }
 
 function record(
@@ -90,72 +74,19 @@ function record(
   eventHub: NonNullable<SubscriptionRecord["eventHub"]>,
   delivery: Partial<SubscriptionRecord["delivery"]> = {},
 ): SubscriptionRecord {
-  return {
-    id,
-    namespace: NAMESPACE,
-    name: `test-${id}`,
-    channel: "eventhub",
-    generation: 1,
-    segmentIds: ["seg1"],
-    events: ["enter", "exit"],
-    fields: [],
-    delivery: {
-      ...DELIVERY_DEFAULTS,
-      initialBackoffMs: 20,
-      maxBackoffMs: 200,
-      timeoutMs: 5_000,
-      ...delivery,
-    },
-    eventHub,
-  };
-}
-
-interface Sent {
-  readonly msgId: string;
-  readonly user: string;
-  readonly index: number;
-  readonly body: string;
+  return testRecord(id, "eventhub", { eventHub }, delivery);
 }
 
 /** Publishes deliveries as the evaluator does, to the eventhub channel's subject, in order. */
-async function publish(
+function publish(
   subscriptionId: string,
   messages: readonly { user: string; index: number; extra?: Record<string, unknown> }[],
-): Promise<Sent[]> {
-  const js = jetstream(nc);
-  const out: Sent[] = [];
-  for (const m of messages) {
-    const p = payload(subscriptionId, m.user, m.index);
-    const withExtra: TriggerPayload = { ...p, data: { ...p.data, ...m.extra } };
-    const body = JSON.stringify(withExtra);
-    const msgId = `${subscriptionId}:${m.user}:${m.index}`;
-    out.push({ msgId, user: m.user, index: m.index, body });
-    await js.publish(deliverySubject("eventhub", subscriptionId, "live"), body, {
-      headers: envelopeHeaders({
-        msgId,
-        namespace: NAMESPACE,
-        subscriptionId,
-        userKey: m.user,
-        lane: "live",
-      }),
-    });
-  }
-  return out;
+): Promise<Published[]> {
+  return publishInOrder(nc, "eventhub", subscriptionId, messages);
 }
 
-async function deadLetters(subscriptionId: string): Promise<number> {
-  const subject = dlqSubject("eventhub", subscriptionId);
-  const info = await jsm.streams.info(DLQ_STREAM, { subjects_filter: subject });
-  return info.state.subjects?.[subject] ?? 0;
-}
-
-async function lastDeadLetter(subscriptionId: string): Promise<StoredMsg> {
-  const m = await jsm.streams.getMessage(DLQ_STREAM, {
-    last_by_subj: dlqSubject("eventhub", subscriptionId),
-  });
-  if (!m) throw new Error(`no dead letter for ${subscriptionId}`);
-  return m;
-}
+const deadLetters = (subscriptionId: string) => deadLetterCount(jsm, subscriptionId, "eventhub");
+const deadLetter = (subscriptionId: string) => requireDeadLetter(jsm, subscriptionId, "eventhub");
 
 /** The peer's accepted events of one subscription. */
 function eventsOf(subscriptionId: string): ReceivedEvent[] {
@@ -171,12 +102,12 @@ describe("event hub delivery worker", () => {
   it("publishes each message as one event: payload bytes, id, content type, properties, user key", async () => {
     const w = await worker();
     const id = newSubscriptionId("eh");
-    await putRecord(
+    await subscribe(
       jsm,
       buckets.registry,
+      w,
       record(id, { connectionString: peer.connectionString(), eventHubName: HUB }),
     );
-    await w.whenConsuming(id);
     const sent = await publish(id, interleaved(3, 2));
 
     await until("6 events", () => eventsOf(id).length >= 6);
@@ -199,10 +130,7 @@ describe("event hub delivery worker", () => {
       expect(
         new Set(got.filter((e) => e.partitionKey === user).map((e) => e.partitionId)).size,
       ).toBe(1);
-    await until(
-      "stats written",
-      async () => (await readStats(buckets.status, id))?.delivered === 6,
-    );
+    await untilCounted(buckets.status, id, "delivered", 6);
     expect(await readStats(buckets.status, id)).toMatchObject({
       delivered: 6,
       failed: 0,
@@ -214,15 +142,15 @@ describe("event hub delivery worker", () => {
   it("keys by the partition key field when the profile has it, else by the user", async () => {
     const w = await worker();
     const id = newSubscriptionId("eh");
-    await putRecord(
+    await subscribe(
       jsm,
       buckets.registry,
+      w,
       record(id, {
         connectionString: peer.connectionString({ entityPath: HUB }),
         partitionKeyField: "email",
       }),
     );
-    await w.whenConsuming(id);
     await publish(id, [
       { user: "u1", index: 0, extra: { email: "one@example.com" } },
       { user: "u2", index: 0 },
@@ -253,16 +181,16 @@ describe("event hub delivery worker", () => {
     };
     const w = await worker();
     const id = newSubscriptionId("eh");
-    await putRecord(
+    await subscribe(
       jsm,
       buckets.registry,
+      w,
       record(
         id,
         { connectionString: peer.connectionString(), eventHubName: HUB },
         { maxInFlight: 4 },
       ),
     );
-    await w.whenConsuming(id);
     await publish(id, interleaved(3, 4));
 
     await until("12 events", () => eventsOf(id).length >= 12);
@@ -277,10 +205,7 @@ describe("event hub delivery worker", () => {
       [0, 1, 2, 3],
       [0, 1, 2, 3],
     ]);
-    await until(
-      "stats written",
-      async () => (await readStats(buckets.status, id))?.delivered === 12,
-    );
+    await untilCounted(buckets.status, id, "delivered", 12);
     const stats = await readStats(buckets.status, id);
     expect(stats).toMatchObject({ delivered: 12, deadLettered: 0 });
     expect(stats!.failed).toBeGreaterThanOrEqual(24);
@@ -295,23 +220,20 @@ describe("event hub delivery worker", () => {
     };
     const w = await worker();
     const id = newSubscriptionId("eh");
-    await putRecord(
+    await subscribe(
       jsm,
       buckets.registry,
+      w,
       record(
         id,
         { connectionString: peer.connectionString(), eventHubName: HUB },
         { timeoutMs: 500 },
       ),
     );
-    await w.whenConsuming(id);
     await publish(id, [{ user: "u", index: 0 }]);
 
     await until("delivered", () => eventsOf(id).length >= 1);
-    await until(
-      "stats written",
-      async () => (await readStats(buckets.status, id))?.delivered === 1,
-    );
+    await untilCounted(buckets.status, id, "delivered", 1);
     expect(eventsOf(id)).toHaveLength(1);
     expect(transfers).toBe(3);
     expect(await readStats(buckets.status, id)).toMatchObject({
@@ -325,28 +247,25 @@ describe("event hub delivery worker", () => {
     const w = await worker();
     const id = newSubscriptionId("eh");
     const keyName = Object.keys(peer.keys)[0]!;
-    await putRecord(
+    await subscribe(
       jsm,
       buckets.registry,
+      w,
       record(id, {
         connectionString: peer.connectionString({ keyName, key: "d3JvbmcK" }),
         eventHubName: HUB,
       }),
     );
-    await w.whenConsuming(id);
     const [sent] = await publish(id, [{ user: "u1", index: 0 }]);
 
     await until("dead letter", async () => (await deadLetters(id)) === 1);
-    const dl = await lastDeadLetter(id);
+    const dl = await deadLetter(id);
     expect(dl.string()).toBe(sent!.body);
     expect(dl.header.get(HEADER.msgId)).toBe(sent!.msgId);
     expect(dl.header.get(HEADER.attempts)).toBe("1");
     expect(dl.header.get(HEADER.error)).toMatch(/^eventhub: UnauthorizedError: InvalidSignature/);
     expect(dl.header.get(HEADER.error)).not.toContain("d3JvbmcK");
-    await until(
-      "stats written",
-      async () => (await readStats(buckets.status, id))?.deadLettered === 1,
-    );
+    await untilCounted(buckets.status, id, "deadLettered", 1);
     expect(await readStats(buckets.status, id)).toMatchObject({
       delivered: 0,
       failed: 1,
@@ -359,15 +278,15 @@ describe("event hub delivery worker", () => {
   it("dead-letters at once when the hub does not exist (MessagingEntityNotFoundError)", async () => {
     const w = await worker();
     const id = newSubscriptionId("eh");
-    await putRecord(
+    await subscribe(
       jsm,
       buckets.registry,
+      w,
       record(id, { connectionString: peer.connectionString(), eventHubName: "no-such-hub" }),
     );
-    await w.whenConsuming(id);
     await publish(id, [{ user: "u1", index: 0 }]);
     await until("dead letter", async () => (await deadLetters(id)) === 1);
-    expect((await lastDeadLetter(id)).header.get(HEADER.error)).toMatch(
+    expect((await deadLetter(id)).header.get(HEADER.error)).toMatch(
       /^eventhub: MessagingEntityNotFoundError: The messaging entity '.*no-such-hub' could not be found/,
     );
   });
@@ -375,18 +294,18 @@ describe("event hub delivery worker", () => {
   it("dead-letters a subscription whose hub name contradicts its connection string", async () => {
     const w = await worker();
     const id = newSubscriptionId("eh");
-    await putRecord(
+    await subscribe(
       jsm,
       buckets.registry,
+      w,
       record(id, {
         connectionString: peer.connectionString({ entityPath: "other" }),
         eventHubName: HUB,
       }),
     );
-    await w.whenConsuming(id);
     await publish(id, [{ user: "u1", index: 0 }]);
     await until("dead letter", async () => (await deadLetters(id)) === 1);
-    const error = (await lastDeadLetter(id)).header.get(HEADER.error);
+    const error = (await deadLetter(id)).header.get(HEADER.error);
     expect(error).toContain(
       `the event hub name "${HUB}" does not match the connection string's EntityPath "other"`,
     );
@@ -398,12 +317,12 @@ describe("event hub delivery worker", () => {
     const before = peer.connectionsAccepted();
     const ids = [newSubscriptionId("eh"), newSubscriptionId("eh")];
     for (const id of ids) {
-      await putRecord(
+      await subscribe(
         jsm,
         buckets.registry,
+        w,
         record(id, { connectionString: peer.connectionString(), eventHubName: HUB }),
       );
-      await w.whenConsuming(id);
     }
     for (const id of ids) await publish(id, interleaved(2, 2));
     await until("8 events", () => ids.every((id) => eventsOf(id).length >= 4));
@@ -423,16 +342,16 @@ describe("event hub delivery worker, a hub with a small maximum message size", (
   it("dead-letters only the event too large for any batch; the others go through", async () => {
     const w = await worker();
     const id = newSubscriptionId("eh");
-    await putRecord(
+    await subscribe(
       jsm,
       buckets.registry,
+      w,
       record(id, {
         connectionString: small.connectionString(),
         eventHubName: HUB,
         partitionKeyField: "team",
       }),
     );
-    await w.whenConsuming(id);
     // One partition key for all, so they would share a batch; the big one cannot.
     await publish(id, [
       { user: "u1", index: 0, extra: { team: "t" } },
@@ -444,7 +363,7 @@ describe("event hub delivery worker, a hub with a small maximum message size", (
     await until("lane drained", () => laneDrained(jsm, id));
     expect(small.events.map((e) => indexOf(e).user).sort()).toEqual(["u1", "u3"]);
     expect(small.events.every((e) => e.partitionKey === "t")).toBe(true);
-    const dl = await lastDeadLetter(id);
+    const dl = await deadLetter(id);
     expect(dl.header.get(HEADER.user)).toBe("u2");
     expect(dl.header.get(HEADER.error)).toMatch(
       /^eventhub: the event \(\d+ bytes of payload\) is larger than the hub's maximum message size \(4096 bytes\)$/,

@@ -15,37 +15,34 @@ import {
   GetShardIteratorCommand,
   KinesisClient,
 } from "@aws-sdk/client-kinesis";
-import {
-  type JetStreamManager,
-  jetstream,
-  jetstreamManager,
-  type StoredMsg,
-} from "@nats-io/jetstream";
+import type { JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  DELIVERY_DEFAULTS,
-  type KinesisRecord,
-  type SubscriptionRecord,
-} from "../../src/controller/records.ts";
-import { envelopeHeaders } from "../../src/delivery/envelope.ts";
+import type { KinesisRecord, SubscriptionRecord } from "../../src/controller/records.ts";
 import { createDeliveryChannel } from "../../src/delivery/run.ts";
-import { DeliveryWorker } from "../../src/delivery/worker.ts";
-import { type Buckets, bootstrap } from "../../src/nats/bootstrap.ts";
-import { connectNats } from "../../src/nats/connection.ts";
-import { DLQ_STREAM, deliverySubject, dlqSubject, HEADER } from "../../src/nats/names.ts";
+import type { DeliveryWorker } from "../../src/delivery/worker.ts";
+import type { Buckets } from "../../src/nats/bootstrap.ts";
+import { HEADER } from "../../src/nats/names.ts";
 import { enableIam, type MotoIam, type MotoServer, startMotoServer } from "../harness/moto.ts";
 import { type NatsServer, startNatsServer } from "../harness/nats.ts";
 import {
+  connectSession,
+  deadLetterCount,
   laneDrained,
-  NAMESPACE,
   newSubscriptionId,
+  type Published,
   payload,
+  publishInOrder,
   putRecord,
   readStats,
-  TEST_TIMING,
+  requireDeadLetter,
+  runCleanups,
+  startTestWorker,
+  subscribe,
+  testRecord,
   until,
+  untilCounted,
 } from "./delivery-support.ts";
 
 const REGION = "us-east-1";
@@ -73,13 +70,11 @@ beforeAll(async () => {
     credentials: iam.admin,
     requestHandler: new NodeHttpHandler(),
   });
-  nc = await connectNats("delivery-kinesis-test", { url: nats.url });
-  buckets = await bootstrap(nc);
-  jsm = await jetstreamManager(nc);
+  ({ nc, buckets, jsm } = await connectSession("delivery-kinesis-test", nats.url));
 }, SETUP_TIMEOUT_MS);
 
 afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
+  await runCleanups(cleanups);
 });
 
 afterAll(async () => {
@@ -88,24 +83,8 @@ afterAll(async () => {
   await Promise.all([nats?.stop(), moto?.stop()]);
 });
 
-async function worker(): Promise<DeliveryWorker> {
-  const channel = createDeliveryChannel("kinesis");
-  const w = new DeliveryWorker({
-    nc,
-    registry: buckets.registry,
-    status: buckets.status,
-    channel,
-    random: () => 0,
-    ...TEST_TIMING,
-    stopTimeoutMs: 2_000,
-    statusFlushMs: 100,
-  });
-  await w.start();
-  cleanups.push(async () => {
-    await w.stop();
-    await channel.destroy();
-  });
-  return w;
+function worker(): Promise<DeliveryWorker> {
+  return startTestWorker({ nc, buckets, channel: createDeliveryChannel("kinesis"), cleanups });
 }
 
 function kinesisSubscription(
@@ -113,24 +92,7 @@ function kinesisSubscription(
   kinesis: KinesisRecord,
   delivery: Partial<SubscriptionRecord["delivery"]> = {},
 ): SubscriptionRecord {
-  return {
-    id,
-    namespace: NAMESPACE,
-    name: `test-${id}`,
-    channel: "kinesis",
-    generation: 1,
-    segmentIds: ["seg1"],
-    events: ["enter", "exit"],
-    fields: [],
-    delivery: {
-      ...DELIVERY_DEFAULTS,
-      initialBackoffMs: 20,
-      maxBackoffMs: 200,
-      timeoutMs: 5_000,
-      ...delivery,
-    },
-    kinesis,
-  };
+  return testRecord(id, "kinesis", { kinesis }, delivery);
 }
 
 async function createStream(name: string, shards = 2): Promise<void> {
@@ -178,51 +140,16 @@ async function readStream(name: string): Promise<StreamRecord[]> {
   return out;
 }
 
-interface Sent {
-  readonly msgId: string;
-  readonly user: string;
-  readonly index: number;
-  readonly body: string;
-}
-
-/** Publishes deliveries the way the evaluator does, in order, with `extra` fields in `data`. */
-async function publish(
+/** Publishes deliveries as the evaluator does, to the kinesis channel's subject, in order. */
+function publish(
   subscriptionId: string,
   messages: readonly { user: string; index: number; extra?: Record<string, unknown> }[],
-): Promise<Sent[]> {
-  const js = jetstream(nc);
-  const out: Sent[] = [];
-  for (const m of messages) {
-    const p = payload(subscriptionId, m.user, m.index);
-    const body = JSON.stringify({ ...p, data: { ...p.data, ...m.extra } });
-    const msgId = `${subscriptionId}:${m.user}:${m.index}`;
-    out.push({ msgId, user: m.user, index: m.index, body });
-    await js.publish(deliverySubject("kinesis", subscriptionId, "live"), body, {
-      headers: envelopeHeaders({
-        msgId,
-        namespace: NAMESPACE,
-        subscriptionId,
-        userKey: m.user,
-        lane: "live",
-      }),
-    });
-  }
-  return out;
+): Promise<Published[]> {
+  return publishInOrder(nc, "kinesis", subscriptionId, messages);
 }
 
-async function deadLetters(subscriptionId: string): Promise<number> {
-  const subject = dlqSubject("kinesis", subscriptionId);
-  const info = await jsm.streams.info(DLQ_STREAM, { subjects_filter: subject });
-  return info.state.subjects?.[subject] ?? 0;
-}
-
-async function lastDeadLetter(subscriptionId: string): Promise<StoredMsg> {
-  const m = await jsm.streams.getMessage(DLQ_STREAM, {
-    last_by_subj: dlqSubject("kinesis", subscriptionId),
-  });
-  if (!m) throw new Error(`no dead letter for ${subscriptionId}`);
-  return m;
-}
+const deadLetters = (subscriptionId: string) => deadLetterCount(jsm, subscriptionId, "kinesis");
+const deadLetter = (subscriptionId: string) => requireDeadLetter(jsm, subscriptionId, "kinesis");
 
 /** users × perUser messages, interleaved. */
 function interleaved(users: number, perUser: number) {
@@ -284,10 +211,7 @@ describe("kinesis delivery worker", () => {
         new Set(records.filter((r) => r.partitionKey === key).map((r) => r.shardId)).size,
       ).toBe(1);
     }
-    await until(
-      "stats written",
-      async () => (await readStats(buckets.status, byField))?.delivered === 20,
-    );
+    await untilCounted(buckets.status, byField, "delivered", 20);
     const stats = await readStats(buckets.status, byField);
     expect(stats).toMatchObject({ delivered: 20, failed: 0, deadLettered: 0, lastError: null });
     expect(Date.parse(stats!.lastDeliveryTime!)).not.toBeNaN();
@@ -333,29 +257,23 @@ describe("kinesis delivery worker", () => {
     expect(records.map((r) => r.data)).toEqual(sent.map((s) => s.body));
     expect(records.map((r) => r.partitionKey)).toEqual(["u1", "u1"]);
 
-    const dl = await lastDeadLetter(withoutRole);
+    const dl = await deadLetter(withoutRole);
     expect(dl.string()).toBe(refused!.body);
     expect(dl.header.get(HEADER.msgId)).toBe(refused!.msgId);
     expect(dl.header.get(HEADER.attempts)).toBe("1");
     // moto answers a refused request with HTTP 403 (in an XML body the JSON client cannot read).
     expect(dl.header.get(HEADER.error)).toMatch(/^kinesis PutRecords: HTTP 403/);
-    expect((await lastDeadLetter(powerless)).header.get(HEADER.error)).toMatch(
+    expect((await deadLetter(powerless)).header.get(HEADER.error)).toMatch(
       /^kinesis PutRecords: HTTP 403/,
     );
-    await until(
-      "stats written",
-      async () => (await readStats(buckets.status, withoutRole))?.deadLettered === 1,
-    );
+    await untilCounted(buckets.status, withoutRole, "deadLettered", 1);
     expect(await readStats(buckets.status, withoutRole)).toMatchObject({
       delivered: 0,
       failed: 1,
       deadLettered: 1,
       lastError: expect.stringMatching(/^kinesis PutRecords: HTTP 403/),
     });
-    await until(
-      "stats written",
-      async () => (await readStats(buckets.status, viaRole))?.delivered === 2,
-    );
+    await untilCounted(buckets.status, viaRole, "delivered", 2);
   });
 
   it("dead-letters at once when STS refuses the base credentials", async () => {
@@ -375,7 +293,7 @@ describe("kinesis delivery worker", () => {
     await w.whenConsuming(id);
     await publish(id, [{ user: "u", index: 0 }]);
     await until("dead letter", async () => (await deadLetters(id)) === 1);
-    expect((await lastDeadLetter(id)).header.get(HEADER.error)).toMatch(
+    expect((await deadLetter(id)).header.get(HEADER.error)).toMatch(
       new RegExp(
         `^kinesis PutRecords: assuming role ${iam.writerRoleArn.replace(/[/]/g, "\\/")}: .*InvalidClientTokenId`,
       ),
@@ -386,16 +304,16 @@ describe("kinesis delivery worker", () => {
     const w = await worker();
     const id = newSubscriptionId();
     const stream = `late-${id}`;
-    await putRecord(
+    await subscribe(
       jsm,
       buckets.registry,
+      w,
       kinesisSubscription(
         id,
         { region: REGION, stream, endpoint: moto.endpoint, credentials: iam.admin },
         { maxAttempts: 1_000 },
       ),
     );
-    await w.whenConsuming(id);
     const sent = await publish(id, [
       { user: "u", index: 0 },
       { user: "u", index: 1 },
@@ -413,10 +331,7 @@ describe("kinesis delivery worker", () => {
     await until("3 records", async () => (await readStream(stream)).length >= 3);
     await until("lane drained", () => laneDrained(jsm, id));
     expect((await readStream(stream)).map((r) => r.data)).toEqual(sent.map((s) => s.body));
-    await until(
-      "stats written",
-      async () => (await readStats(buckets.status, id))?.delivered === 3,
-    );
+    await untilCounted(buckets.status, id, "delivered", 3);
     expect(await readStats(buckets.status, id)).toMatchObject({ delivered: 3, deadLettered: 0 });
     expect(await deadLetters(id)).toBe(0);
   });
@@ -426,9 +341,10 @@ describe("kinesis delivery worker", () => {
     const stream = `s-${newSubscriptionId()}`;
     await createStream(stream, 1);
     const id = newSubscriptionId();
-    await putRecord(
+    await subscribe(
       jsm,
       buckets.registry,
+      w,
       kinesisSubscription(id, {
         region: REGION,
         stream,
@@ -437,7 +353,6 @@ describe("kinesis delivery worker", () => {
         identifierField: "account",
       }),
     );
-    await w.whenConsuming(id);
     // A 256-character key of 4-byte characters (1 KiB) on a payload just under NATS's 1 MiB message
     // limit (headers included): the record, payload and key together, is over Kinesis's 1 MiB.
     const key = "🦘".repeat(256);
@@ -455,7 +370,7 @@ describe("kinesis delivery worker", () => {
 
     await until("dead letter", async () => (await deadLetters(id)) === 1);
     await until("next delivered", async () => (await readStream(stream)).length >= 1);
-    const dl = await lastDeadLetter(id);
+    const dl = await deadLetter(id);
     expect(dl.header.get(HEADER.msgId)).toBe(big!.msgId);
     expect(dl.header.get(HEADER.error)).toMatch(
       /^kinesis: record of \d+ bytes \(payload and partition key\) exceeds the Kinesis limit of 1048576 bytes$/,
@@ -481,9 +396,10 @@ describe("kinesis delivery worker", () => {
     );
     const w = await worker();
     const id = newSubscriptionId();
-    await putRecord(
+    await subscribe(
       jsm,
       buckets.registry,
+      w,
       kinesisSubscription(
         id,
         {
@@ -495,10 +411,9 @@ describe("kinesis delivery worker", () => {
         { timeoutMs: 300, maxAttempts: 2 },
       ),
     );
-    await w.whenConsuming(id);
     await publish(id, [{ user: "u", index: 0 }]);
     await until("dead letter", async () => (await deadLetters(id)) === 1);
-    const dl = await lastDeadLetter(id);
+    const dl = await deadLetter(id);
     expect(dl.header.get(HEADER.error)).toBe(
       "kinesis PutRecords: no answer within 300 ms (gave up after 2 attempts)",
     );
@@ -508,20 +423,17 @@ describe("kinesis delivery worker", () => {
   it("dead-letters a subscription whose settings are unusable, naming the setting", async () => {
     const w = await worker();
     const id = newSubscriptionId();
-    await putRecord(
+    await subscribe(
       jsm,
       buckets.registry,
+      w,
       kinesisSubscription(id, { region: REGION, stream: "not a stream!", endpoint: moto.endpoint }),
     );
-    await w.whenConsuming(id);
     await publish(id, [{ user: "u", index: 0 }]);
     await until("dead letter", async () => (await deadLetters(id)) === 1);
-    expect((await lastDeadLetter(id)).header.get(HEADER.error)).toBe(
+    expect((await deadLetter(id)).header.get(HEADER.error)).toBe(
       `subscription ${id}: kinesis stream "not a stream!" is neither a stream name nor a stream ARN`,
     );
-    await until(
-      "stats written",
-      async () => (await readStats(buckets.status, id))?.deadLettered === 1,
-    );
+    await untilCounted(buckets.status, id, "deadLettered", 1);
   });
 });

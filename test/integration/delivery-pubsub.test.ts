@@ -1,39 +1,38 @@
 // The Pub/Sub worker: the real @google-cloud/pubsub client through the real worker, against a real
 // nats-server and the Pub/Sub emulator of the machine's Google Cloud CLI. What arrived is read back
 // through the emulator's REST API from subscriptions with message ordering.
-import { type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
+import type { JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  DELIVERY_DEFAULTS,
-  type PubSubRecord,
-  type SubscriptionRecord,
-} from "../../src/controller/records.ts";
+import type { PubSubRecord, SubscriptionRecord } from "../../src/controller/records.ts";
 import { PUBSUB_ATTRIBUTE } from "../../src/delivery/pubsub-message.ts";
 import { createDeliveryChannel } from "../../src/delivery/run.ts";
-import { DeliveryWorker } from "../../src/delivery/worker.ts";
-import { type Buckets, bootstrap } from "../../src/nats/bootstrap.ts";
-import { connectNats } from "../../src/nats/connection.ts";
+import type { DeliveryWorker } from "../../src/delivery/worker.ts";
+import type { Buckets } from "../../src/nats/bootstrap.ts";
 import { HEADER } from "../../src/nats/names.ts";
 import { type NatsServer, startNatsServer } from "../harness/nats.ts";
 import { type PubSubEmulator, startPubSubEmulator } from "../harness/pubsub-emulator.ts";
 import { serviceAccountKeyJson } from "../support/service-account-key.ts";
 import {
+  connectSession,
+  deadLetterCount,
   interleaved,
   laneDrained,
-  NAMESPACE,
+  lastDeadLetter,
   newSubscriptionId,
   putRecord,
   readStats,
-  TEST_TIMING,
+  runCleanups,
+  startTestWorker,
+  subscribe,
+  testRecord,
   until,
+  untilCounted,
 } from "./delivery-support.ts";
 import {
   EmulatorRest,
-  lastPubSubDeadLetter,
   type PulledMessage,
   publishPubSubDeliveries,
-  pubsubDeadLetters,
   startRelay,
 } from "./pubsub-support.ts";
 
@@ -50,13 +49,11 @@ const cleanups: (() => Promise<void>)[] = [];
 beforeAll(async () => {
   [server, emulator] = await Promise.all([startNatsServer(), startPubSubEmulator()]);
   rest = new EmulatorRest(emulator.host);
-  nc = await connectNats("delivery-pubsub-test", { url: server.url });
-  buckets = await bootstrap(nc);
-  jsm = await jetstreamManager(nc);
+  ({ nc, buckets, jsm } = await connectSession("delivery-pubsub-test", server.url));
 });
 
 afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
+  await runCleanups(cleanups);
 });
 
 afterAll(async () => {
@@ -68,24 +65,15 @@ afterAll(async () => {
  * A worker whose Pub/Sub clients reach `apiEndpoint` (the emulator, or a relay in front of it).
  * Retries come at once (zero jitter) unless `fullBackoff` waits each backoff's whole ceiling.
  */
-async function worker(apiEndpoint = emulator.host, fullBackoff = false): Promise<DeliveryWorker> {
+function worker(apiEndpoint = emulator.host, fullBackoff = false): Promise<DeliveryWorker> {
   const channel = createDeliveryChannel("pubsub", { pubsub: { apiEndpoint } });
-  const w = new DeliveryWorker({
+  return startTestWorker({
     nc,
-    registry: buckets.registry,
-    status: buckets.status,
+    buckets,
     channel,
+    cleanups,
     random: () => (fullBackoff ? 1 : 0),
-    ...TEST_TIMING,
-    stopTimeoutMs: 2_000,
-    statusFlushMs: 100,
   });
-  await w.start();
-  cleanups.push(async () => {
-    await w.stop();
-    await channel.destroy();
-  });
-  return w;
 }
 
 function record(
@@ -93,24 +81,7 @@ function record(
   pubsub: PubSubRecord,
   delivery: Partial<SubscriptionRecord["delivery"]> = {},
 ): SubscriptionRecord {
-  return {
-    id,
-    namespace: NAMESPACE,
-    name: `test-${id}`,
-    channel: "pubsub",
-    generation: 1,
-    segmentIds: ["seg1"],
-    events: ["enter", "exit"],
-    fields: [],
-    delivery: {
-      ...DELIVERY_DEFAULTS,
-      initialBackoffMs: 20,
-      maxBackoffMs: 200,
-      timeoutMs: 5_000,
-      ...delivery,
-    },
-    pubsub,
-  };
+  return testRecord(id, "pubsub", { pubsub }, delivery);
 }
 
 /** A topic and an ordered subscription on it, named after the test's subscription. */
@@ -136,8 +107,7 @@ describe("pubsub delivery worker", () => {
     const w = await worker();
     const id = newSubscriptionId("ps");
     const { topic, pull } = await topicFor(id);
-    await putRecord(jsm, buckets.registry, record(id, { projectId: PROJECT, topic }));
-    await w.whenConsuming(id);
+    await subscribe(jsm, buckets.registry, w, record(id, { projectId: PROJECT, topic }));
     const sent = await publishPubSubDeliveries(nc, id, interleaved(3, 4));
 
     const got = await rest.pullAll(pull, 12);
@@ -161,10 +131,7 @@ describe("pubsub delivery worker", () => {
     expect(new Set(got.map((m) => m.attributes[PUBSUB_ATTRIBUTE.idempotencyKey])).size).toBe(12);
     for (const user of ["user0", "user1", "user2"])
       expect(byKey(got).get(user), user).toEqual([0, 1, 2, 3]);
-    await until(
-      "stats written",
-      async () => (await readStats(buckets.status, id))?.delivered === 12,
-    );
+    await untilCounted(buckets.status, id, "delivered", 12);
     expect(await readStats(buckets.status, id)).toMatchObject({
       delivered: 12,
       failed: 0,
@@ -179,9 +146,10 @@ describe("pubsub delivery worker", () => {
     const { topic, pull } = await topicFor(id);
     // With an emulator endpoint the client sends no credentials: the subscription's key must not
     // get in the way.
-    await putRecord(
+    await subscribe(
       jsm,
       buckets.registry,
+      w,
       record(id, {
         projectId: PROJECT,
         topic: `projects/${PROJECT}/topics/${topic}`,
@@ -189,7 +157,6 @@ describe("pubsub delivery worker", () => {
         credentials: serviceAccountKeyJson(),
       }),
     );
-    await w.whenConsuming(id);
     await publishPubSubDeliveries(nc, id, interleaved(3, 2), {
       profile: (user) => (user === "user2" ? {} : { account: "acme-corp" }),
     });
@@ -252,38 +219,32 @@ describe("pubsub delivery worker", () => {
     await until("lane drained", () => laneDrained(jsm, id));
     const keys = byKey(got);
     for (const user of ["user0", "user1", "user2"]) expect(keys.get(user), user).toEqual([0, 1, 2]);
-    await until(
-      "stats written",
-      async () => (await readStats(buckets.status, id))?.delivered === 9,
-    );
+    await untilCounted(buckets.status, id, "delivered", 9);
     expect(await readStats(buckets.status, id)).toMatchObject({ delivered: 9, deadLettered: 0 });
-    expect(await pubsubDeadLetters(jsm, id)).toBe(0);
+    expect(await deadLetterCount(jsm, id, "pubsub")).toBe(0);
   });
 
   it("dead-letters a publish to a missing topic at once, with the error", async () => {
     const w = await worker();
     const id = newSubscriptionId("ps");
-    await putRecord(
+    await subscribe(
       jsm,
       buckets.registry,
+      w,
       record(id, { projectId: PROJECT, topic: "no-such-topic" }),
     );
-    await w.whenConsuming(id);
     const [sent] = await publishPubSubDeliveries(nc, id, [{ user: "u1", index: 0 }]);
 
-    await until("dead letter", async () => (await pubsubDeadLetters(jsm, id)) === 1);
+    await until("dead letter", async () => (await deadLetterCount(jsm, id, "pubsub")) === 1);
     await until("lane drained", () => laneDrained(jsm, id));
-    const dl = (await lastPubSubDeadLetter(jsm, id))!;
+    const dl = (await lastDeadLetter(jsm, id, "pubsub"))!;
     expect(dl.string()).toBe(sent!.body);
     expect(dl.header.get(HEADER.msgId)).toBe(sent!.msgId);
     expect(dl.header.get(HEADER.attempts)).toBe("1");
     expect(dl.header.get(HEADER.error)).toMatch(
       /^pubsub: projects\/segwatch-test\/topics\/no-such-topic: 5 NOT_FOUND/,
     );
-    await until(
-      "stats written",
-      async () => (await readStats(buckets.status, id))?.deadLettered === 1,
-    );
+    await untilCounted(buckets.status, id, "deadLettered", 1);
     expect(await readStats(buckets.status, id)).toMatchObject({
       delivered: 0,
       failed: 1,
@@ -295,16 +256,16 @@ describe("pubsub delivery worker", () => {
   it("dead-letters with a clear error when the settings are unusable", async () => {
     const w = await worker();
     const id = newSubscriptionId("ps");
-    await putRecord(
+    await subscribe(
       jsm,
       buckets.registry,
+      w,
       record(id, { projectId: PROJECT, topic: "t-any", credentials: "{not json" }),
     );
-    await w.whenConsuming(id);
     await publishPubSubDeliveries(nc, id, [{ user: "u1", index: 0 }]);
 
-    await until("dead letter", async () => (await pubsubDeadLetters(jsm, id)) === 1);
-    const dl = (await lastPubSubDeadLetter(jsm, id))!;
+    await until("dead letter", async () => (await deadLetterCount(jsm, id, "pubsub")) === 1);
+    const dl = (await lastDeadLetter(jsm, id, "pubsub"))!;
     expect(dl.header.get(HEADER.error)).toBe(
       `subscription ${id}: pubsub credentials: the credentials are not JSON (a service-account key file)`,
     );

@@ -2,17 +2,17 @@
 // flight, a bounded stop that lets in-flight requests finish, and two workers on one subscription.
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { type JetStreamManager, jetstreamManager, type PriorityPolicy } from "@nats-io/jetstream";
+import type { JetStreamManager, PriorityPolicy } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { deliveryConsumerConfig, LANES } from "../../src/delivery/consumer-config.ts";
+import { WORKER_DEFAULTS } from "../../src/delivery/defaults.ts";
 import { createDeliveryChannel } from "../../src/delivery/run.ts";
-import { DeliveryWorker } from "../../src/delivery/worker.ts";
-import { type Buckets, bootstrap } from "../../src/nats/bootstrap.ts";
-import { connectNats } from "../../src/nats/connection.ts";
+import type { Buckets } from "../../src/nats/bootstrap.ts";
 import { DELIVERIES_STREAM, deliveryConsumerName, registryKey } from "../../src/nats/names.ts";
 import { type NatsServer, startNatsServer } from "../harness/nats.ts";
 import {
+  connectSession,
   deliveredOrder,
   interleaved,
   laneDrained,
@@ -20,9 +20,11 @@ import {
   publishDeliveries,
   putRecord,
   type Receiver,
+  runCleanups,
   startReceiver,
+  startTestWorker,
   subscriptionRecord,
-  TEST_TIMING,
+  type TestWorker,
   until,
   WAIT_MS,
   withDeadline,
@@ -36,13 +38,11 @@ const cleanups: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
   server = await startNatsServer();
-  nc = await connectNats("delivery-stop-test", { url: server.url });
-  buckets = await bootstrap(nc);
-  jsm = await jetstreamManager(nc);
+  ({ nc, buckets, jsm } = await connectSession("delivery-stop-test", server.url));
 });
 
 afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
+  await runCleanups(cleanups);
 });
 
 afterAll(async () => {
@@ -56,31 +56,24 @@ async function receiver(respond?: Parameters<typeof startReceiver>[0]): Promise<
   return r;
 }
 
-async function worker(
+function worker(
   userAgent: string,
   stopTimeoutMs = 5_000,
   ensureConsumers = true,
-): Promise<DeliveryWorker & { stopAll: () => Promise<void> }> {
+): Promise<TestWorker> {
   const channel = createDeliveryChannel("webhook", {
     webhook: { targetPolicy: { allowLoopback: true }, userAgent },
   });
-  const w = new DeliveryWorker({
+  return startTestWorker({
     nc,
-    registry: buckets.registry,
-    status: buckets.status,
+    buckets,
     channel,
-    random: () => 0,
-    ...TEST_TIMING,
+    cleanups,
     stopTimeoutMs,
     ensureConsumers,
+    // These tests read no stats: the production cadence.
+    statusFlushMs: WORKER_DEFAULTS.statusFlushMs,
   });
-  await w.start();
-  const stop = async () => {
-    await w.stop();
-    await channel.destroy();
-  };
-  cleanups.push(stop);
-  return Object.assign(w, { stopAll: stop });
 }
 
 function startChild(

@@ -1,5 +1,6 @@
 // Shared pieces of the delivery integration tests: a recording HTTP receiver on 127.0.0.1, subscription
-// records, delivery messages in the evaluator's format, bounded waits.
+// records of every channel, workers with test timing, delivery messages in the evaluator's format,
+// bounded waits.
 
 import {
   createServer,
@@ -8,7 +9,13 @@ import {
   type ServerResponse,
 } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { type JetStreamManager, jetstream, type StoredMsg } from "@nats-io/jetstream";
+import {
+  type JetStreamClient,
+  type JetStreamManager,
+  jetstream,
+  jetstreamManager,
+  type StoredMsg,
+} from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import {
@@ -16,8 +23,12 @@ import {
   type SubscriptionRecord,
   type SubscriptionStats,
 } from "../../src/controller/records.ts";
+import type { DeliveryChannel } from "../../src/delivery/channel.ts";
 import { ensureDeliveryConsumers } from "../../src/delivery/consumer-config.ts";
 import { envelopeHeaders, type TriggerPayload } from "../../src/delivery/envelope.ts";
+import { DeliveryWorker, type DeliveryWorkerOptions } from "../../src/delivery/worker.ts";
+import { type Buckets, bootstrap } from "../../src/nats/bootstrap.ts";
+import { connectNats } from "../../src/nats/connection.ts";
 import {
   DELIVERIES_STREAM,
   DLQ_STREAM,
@@ -28,6 +39,7 @@ import {
   registryKey,
   statusKey,
 } from "../../src/nats/names.ts";
+import type { Channel } from "../../src/resources/types.ts";
 
 /**
  * Worker timing for tests: a short lease (a worker that could not hand over cleanly does not hold
@@ -65,6 +77,24 @@ export async function withDeadline<T>(what: string, p: Promise<T>, ms = WAIT_MS)
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A connection to a test nats-server, with the buckets bootstrapped. */
+export interface NatsSession {
+  readonly nc: NatsConnection;
+  readonly buckets: Buckets;
+  readonly jsm: JetStreamManager;
+}
+
+export async function connectSession(name: string, url: string): Promise<NatsSession> {
+  const nc = await connectNats(name, { url });
+  const buckets = await bootstrap(nc);
+  return { nc, buckets, jsm: await jetstreamManager(nc) };
+}
+
+/** Runs a test's queued cleanups, newest first, and empties the queue. */
+export async function runCleanups(cleanups: (() => Promise<void>)[]): Promise<void> {
+  for (const c of cleanups.splice(0).reverse()) await c();
 }
 
 // ---- receiver -----------------------------------------------------------------------------------
@@ -189,19 +219,24 @@ export function newSubscriptionId(prefix = "sub"): string {
   return `${prefix}${process.pid}x${counter}x${Math.floor(Math.random() * 1e6)}`;
 }
 
-export function subscriptionRecord(
+/** The channel block of a subscription record (`webhook`, `kinesis`, `eventHub` or `pubsub`). */
+export type ChannelSettings = Pick<
+  SubscriptionRecord,
+  "webhook" | "kinesis" | "eventHub" | "pubsub"
+>;
+
+/** A subscription record of any channel, with short backoffs and timeouts for tests. */
+export function testRecord(
   id: string,
-  url: string,
-  overrides: {
-    delivery?: Partial<SubscriptionRecord["delivery"]>;
-    webhook?: Partial<NonNullable<SubscriptionRecord["webhook"]>>;
-  } = {},
+  channel: Channel,
+  settings: ChannelSettings,
+  delivery: Partial<SubscriptionRecord["delivery"]> = {},
 ): SubscriptionRecord {
   return {
     id,
     namespace: NAMESPACE,
     name: `test-${id}`,
-    channel: "webhook",
+    channel,
     generation: 1,
     segmentIds: ["seg1"],
     events: ["enter", "exit"],
@@ -211,15 +246,75 @@ export function subscriptionRecord(
       initialBackoffMs: 20,
       maxBackoffMs: 200,
       timeoutMs: 5_000,
-      ...overrides.delivery,
+      ...delivery,
     },
-    webhook: {
-      url,
-      headers: { best_number: "47" },
-      signingSecrets: [],
-      ...overrides.webhook,
-    },
+    ...settings,
   };
+}
+
+export function subscriptionRecord(
+  id: string,
+  url: string,
+  overrides: {
+    delivery?: Partial<SubscriptionRecord["delivery"]>;
+    webhook?: Partial<NonNullable<SubscriptionRecord["webhook"]>>;
+  } = {},
+): SubscriptionRecord {
+  return testRecord(
+    id,
+    "webhook",
+    {
+      webhook: {
+        url,
+        headers: { best_number: "47" },
+        signingSecrets: [],
+        ...overrides.webhook,
+      },
+    },
+    overrides.delivery,
+  );
+}
+
+// ---- workers ------------------------------------------------------------------------------------
+
+export interface TestWorkerOptions
+  extends Omit<DeliveryWorkerOptions, "nc" | "registry" | "status" | "channel"> {
+  readonly nc: NatsConnection;
+  readonly buckets: Buckets;
+  readonly channel: DeliveryChannel;
+  /** Where the worker's stop (and its channel's destroy) is queued for the test's cleanup. */
+  readonly cleanups?: (() => Promise<void>)[];
+}
+
+export type TestWorker = DeliveryWorker & {
+  /** Stops the worker, then destroys its channel. */
+  stopAll(): Promise<void>;
+};
+
+/**
+ * A started worker of `channel` with the test timing, zero jitter, a short bounded stop and quick
+ * status writes; any other worker option overrides these.
+ */
+export async function startTestWorker(opts: TestWorkerOptions): Promise<TestWorker> {
+  const { nc, buckets, channel, cleanups, ...options } = opts;
+  const w = new DeliveryWorker({
+    nc,
+    registry: buckets.registry,
+    status: buckets.status,
+    channel,
+    random: () => 0,
+    ...TEST_TIMING,
+    stopTimeoutMs: 2_000,
+    statusFlushMs: 100,
+    ...options,
+  });
+  await w.start();
+  const stopAll = async () => {
+    await w.stop();
+    await channel.destroy();
+  };
+  cleanups?.push(stopAll);
+  return Object.assign(w, { stopAll });
 }
 
 /** Registers a subscription the way the controller does: its consumers first, then the record. */
@@ -230,6 +325,17 @@ export async function putRecord(
 ): Promise<void> {
   await ensureDeliveryConsumers(jsm, record.channel, record.id);
   await registry.put(registryKey.subscription(record.namespace, record.id), JSON.stringify(record));
+}
+
+/** Registers `record` as the controller does and waits until `worker` consumes it. */
+export async function subscribe(
+  jsm: JetStreamManager,
+  registry: KV,
+  worker: DeliveryWorker,
+  record: SubscriptionRecord,
+): Promise<void> {
+  await putRecord(jsm, registry, record);
+  await worker.whenConsuming(record.id);
 }
 
 export function payload(subscriptionId: string, user: string, index: number): TriggerPayload {
@@ -273,23 +379,53 @@ export async function publishDeliveries(
   const window = 64;
   for (let i = 0; i < messages.length; i += window) {
     await Promise.all(
-      messages.slice(i, i + window).map((m) => {
-        const msgId = `${subscriptionId}:${m.user}:${m.index}`;
-        const body = JSON.stringify(payload(subscriptionId, m.user, m.index));
-        out.push({ msgId, user: m.user, index: m.index, body });
-        return js.publish(deliverySubject("webhook", subscriptionId, lane), body, {
-          headers: envelopeHeaders({
-            msgId,
-            namespace: NAMESPACE,
-            subscriptionId,
-            userKey: m.user,
-            lane,
-          }),
-        });
-      }),
+      messages
+        .slice(i, i + window)
+        .map((m) => publishOne(js, "webhook", subscriptionId, m, lane, out)),
     );
   }
   return out;
+}
+
+/**
+ * Publishes one message per (user, index) on `channel`'s subject, one at a time in order; `extra`
+ * fields join the profile in the payload's data.
+ */
+export async function publishInOrder(
+  nc: NatsConnection,
+  channel: Channel,
+  subscriptionId: string,
+  messages: readonly { user: string; index: number; extra?: Record<string, unknown> }[],
+  lane: Lane = "live",
+): Promise<Published[]> {
+  const js = jetstream(nc);
+  const out: Published[] = [];
+  for (const m of messages) await publishOne(js, channel, subscriptionId, m, lane, out);
+  return out;
+}
+
+/** Publishes one delivery as the evaluator does; what it sent is appended to `out`. */
+async function publishOne(
+  js: JetStreamClient,
+  channel: Channel,
+  subscriptionId: string,
+  m: { user: string; index: number; extra?: Record<string, unknown> },
+  lane: Lane,
+  out: Published[],
+): Promise<void> {
+  const p = payload(subscriptionId, m.user, m.index);
+  const body = JSON.stringify({ ...p, data: { ...p.data, ...m.extra } });
+  const msgId = `${subscriptionId}:${m.user}:${m.index}`;
+  out.push({ msgId, user: m.user, index: m.index, body });
+  await js.publish(deliverySubject(channel, subscriptionId, lane), body, {
+    headers: envelopeHeaders({
+      msgId,
+      namespace: NAMESPACE,
+      subscriptionId,
+      userKey: m.user,
+      lane,
+    }),
+  });
 }
 
 /** users × perUser messages, interleaved: u0#0, u1#0, …, u0#1, u1#1, … */
@@ -303,24 +439,36 @@ export function interleaved(users: number, perUser: number): { user: string; ind
 export async function lastDeadLetter(
   jsm: JetStreamManager,
   subscriptionId: string,
+  channel: Channel = "webhook",
 ): Promise<StoredMsg | null> {
   try {
     return await jsm.streams.getMessage(DLQ_STREAM, {
-      last_by_subj: dlqSubject("webhook", subscriptionId),
+      last_by_subj: dlqSubject(channel, subscriptionId),
     });
   } catch {
     return null;
   }
 }
 
+/** The subscription's last dead letter; throws when there is none. */
+export async function requireDeadLetter(
+  jsm: JetStreamManager,
+  subscriptionId: string,
+  channel: Channel,
+): Promise<StoredMsg> {
+  const m = await lastDeadLetter(jsm, subscriptionId, channel);
+  if (!m) throw new Error(`no dead letter for ${subscriptionId}`);
+  return m;
+}
+
 export async function deadLetterCount(
   jsm: JetStreamManager,
   subscriptionId: string,
+  channel: Channel = "webhook",
 ): Promise<number> {
-  const info = await jsm.streams.info(DLQ_STREAM, {
-    subjects_filter: dlqSubject("webhook", subscriptionId),
-  });
-  return info.state.subjects?.[dlqSubject("webhook", subscriptionId)] ?? 0;
+  const subject = dlqSubject(channel, subscriptionId);
+  const info = await jsm.streams.info(DLQ_STREAM, { subjects_filter: subject });
+  return info.state.subjects?.[subject] ?? 0;
 }
 
 /** True when the live lane's consumer has nothing pending and nothing unacked. */
@@ -342,6 +490,19 @@ export async function readStats(
 ): Promise<SubscriptionStats | undefined> {
   const e = await status.get(statusKey.subscription(NAMESPACE, subscriptionId));
   return e && e.operation === "PUT" ? e.json<SubscriptionStats>() : undefined;
+}
+
+/** Waits until the subscription's stats (written every statusFlushMs) count `n` of `counter`. */
+export function untilCounted(
+  status: KV,
+  subscriptionId: string,
+  counter: "delivered" | "deadLettered",
+  n: number,
+): Promise<void> {
+  return until(
+    "stats written",
+    async () => (await readStats(status, subscriptionId))?.[counter] === n,
+  );
 }
 
 /** Per user, the indices of the requests that the receiver answered 2xx, in arrival order. */

@@ -1,15 +1,15 @@
 // The webhook worker against a real nats-server and HTTP receivers on 127.0.0.1.
-import { type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
+import type { JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { Webhook } from "standardwebhooks";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createDeliveryChannel } from "../../src/delivery/run.ts";
-import { DeliveryWorker } from "../../src/delivery/worker.ts";
-import { type Buckets, bootstrap } from "../../src/nats/bootstrap.ts";
-import { connectNats } from "../../src/nats/connection.ts";
+import type { DeliveryWorker } from "../../src/delivery/worker.ts";
+import type { Buckets } from "../../src/nats/bootstrap.ts";
 import { HEADER } from "../../src/nats/names.ts";
 import { type NatsServer, startNatsServer } from "../harness/nats.ts";
 import {
+  connectSession,
   deadLetterCount,
   deliveredOrder,
   interleaved,
@@ -20,10 +20,13 @@ import {
   putRecord,
   type Receiver,
   readStats,
+  runCleanups,
   startReceiver,
+  startTestWorker,
+  subscribe,
   subscriptionRecord,
-  TEST_TIMING,
   until,
+  untilCounted,
 } from "./delivery-support.ts";
 
 let server: NatsServer;
@@ -34,13 +37,11 @@ const cleanups: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
   server = await startNatsServer();
-  nc = await connectNats("delivery-webhook-test", { url: server.url });
-  buckets = await bootstrap(nc);
-  jsm = await jetstreamManager(nc);
+  ({ nc, buckets, jsm } = await connectSession("delivery-webhook-test", server.url));
 });
 
 afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
+  await runCleanups(cleanups);
 });
 
 afterAll(async () => {
@@ -55,7 +56,7 @@ async function receiver(respond?: Parameters<typeof startReceiver>[0]): Promise<
 }
 
 /** A worker on the shared connection; deterministic zero jitter unless a test says otherwise. */
-async function worker(
+function worker(
   opts: {
     segmentEndpoint?: string;
     allowLoopback?: boolean;
@@ -69,24 +70,14 @@ async function worker(
       ...(opts.segmentEndpoint ? { segmentEndpoint: opts.segmentEndpoint } : {}),
     },
   });
-  const w = new DeliveryWorker({
+  return startTestWorker({
     nc,
-    registry: buckets.registry,
-    status: buckets.status,
+    buckets,
     channel,
-    random: () => 0,
-    ...TEST_TIMING,
-    stopTimeoutMs: 2_000,
-    statusFlushMs: 100,
+    cleanups,
     ...(opts.backfillRatePerSecond ? { backfillRatePerSecond: opts.backfillRatePerSecond } : {}),
     ...(opts.backfillMaxInFlight ? { backfillMaxInFlight: opts.backfillMaxInFlight } : {}),
   });
-  await w.start();
-  cleanups.push(async () => {
-    await w.stop();
-    await channel.destroy();
-  });
-  return w;
 }
 
 describe("webhook delivery worker", () => {
@@ -95,12 +86,12 @@ describe("webhook delivery worker", () => {
     const w = await worker();
     const id = newSubscriptionId();
     // One at a time, so that keep-alive shows as a single socket.
-    await putRecord(
+    await subscribe(
       jsm,
       buckets.registry,
+      w,
       subscriptionRecord(id, `${r.url}/hook?x=1`, { delivery: { maxInFlight: 1 } }),
     );
-    await w.whenConsuming(id);
     const sent = await publishDeliveries(nc, id, interleaved(3, 2));
 
     await until("6 deliveries", () => r.requests.length >= 6);
@@ -113,10 +104,7 @@ describe("webhook delivery worker", () => {
     expect(first.headers.best_number).toBe("47");
     expect(sent.map((s) => s.msgId)).toContain(first.headers["webhook-id"]);
     expect(Number(first.headers["webhook-timestamp"])).toBeGreaterThan(1_700_000_000);
-    await until(
-      "stats written",
-      async () => (await readStats(buckets.status, id))?.delivered === 6,
-    );
+    await untilCounted(buckets.status, id, "delivered", 6);
     const stats = await readStats(buckets.status, id);
     expect(stats).toMatchObject({ delivered: 6, failed: 0, deadLettered: 0, lastError: null });
     expect(Date.parse(stats!.lastDeliveryTime!)).not.toBeNaN();
@@ -136,22 +124,19 @@ describe("webhook delivery worker", () => {
     });
     const w = await worker();
     const id = newSubscriptionId();
-    await putRecord(
+    await subscribe(
       jsm,
       buckets.registry,
+      w,
       subscriptionRecord(id, r.url, { delivery: { maxInFlight: 4 } }),
     );
-    await w.whenConsuming(id);
     await publishDeliveries(nc, id, interleaved(3, 4));
 
     await until("12 deliveries", () => r.requests.filter((q) => q.status === 200).length >= 12);
     await until("lane drained", () => laneDrained(jsm, id));
     expect(r.requests).toHaveLength(36);
     for (const [, order] of deliveredOrder(r.requests)) expect(order).toEqual([0, 1, 2, 3]);
-    await until(
-      "stats written",
-      async () => (await readStats(buckets.status, id))?.delivered === 12,
-    );
+    await untilCounted(buckets.status, id, "delivered", 12);
     expect(await readStats(buckets.status, id)).toMatchObject({
       delivered: 12,
       failed: 24,
@@ -168,12 +153,12 @@ describe("webhook delivery worker", () => {
     const w = await worker();
     const id = newSubscriptionId();
     // Jitter is zero (random () => 0): without Retry-After the retry would be immediate.
-    await putRecord(
+    await subscribe(
       jsm,
       buckets.registry,
+      w,
       subscriptionRecord(id, r.url, { delivery: { maxBackoffMs: 60_000 } }),
     );
-    await w.whenConsuming(id);
     await publishDeliveries(nc, id, [{ user: "u", index: 0 }]);
 
     await until(
@@ -191,8 +176,7 @@ describe("webhook delivery worker", () => {
     const r = await receiver(() => ({ status: 404, body: "no such hook" }));
     const w = await worker();
     const id = newSubscriptionId();
-    await putRecord(jsm, buckets.registry, subscriptionRecord(id, r.url));
-    await w.whenConsuming(id);
+    await subscribe(jsm, buckets.registry, w, subscriptionRecord(id, r.url));
     const [sent] = await publishDeliveries(nc, id, [{ user: "u1", index: 0 }]);
 
     await until("dead letter", async () => (await deadLetterCount(jsm, id)) === 1);
@@ -205,10 +189,7 @@ describe("webhook delivery worker", () => {
     expect(dl.header.get(HEADER.subscription)).toBe(id);
     expect(dl.header.get(HEADER.error)).toBe("webhook: HTTP 404: no such hook");
     expect(dl.header.get(HEADER.attempts)).toBe("1");
-    await until(
-      "stats written",
-      async () => (await readStats(buckets.status, id))?.deadLettered === 1,
-    );
+    await untilCounted(buckets.status, id, "deadLettered", 1);
     expect(await readStats(buckets.status, id)).toMatchObject({
       delivered: 0,
       failed: 1,
@@ -223,12 +204,12 @@ describe("webhook delivery worker", () => {
     );
     const w = await worker();
     const id = newSubscriptionId();
-    await putRecord(
+    await subscribe(
       jsm,
       buckets.registry,
+      w,
       subscriptionRecord(id, r.url, { delivery: { maxAttempts: 3 } }),
     );
-    await w.whenConsuming(id);
     await publishDeliveries(nc, id, [
       { user: "u1", index: 0 },
       { user: "u1", index: 1 },
@@ -248,18 +229,15 @@ describe("webhook delivery worker", () => {
     const r = await receiver(() => (++calls === 1 ? { status: 200, hold: true } : { status: 200 }));
     const w = await worker();
     const id = newSubscriptionId();
-    await putRecord(
+    await subscribe(
       jsm,
       buckets.registry,
+      w,
       subscriptionRecord(id, r.url, { delivery: { timeoutMs: 300 } }),
     );
-    await w.whenConsuming(id);
     await publishDeliveries(nc, id, [{ user: "u", index: 0 }]);
     await until("delivered after the timeout", () => r.requests.some((q) => q.status === 200));
-    await until(
-      "stats written",
-      async () => (await readStats(buckets.status, id))?.delivered === 1,
-    );
+    await untilCounted(buckets.status, id, "delivered", 1);
     expect((await readStats(buckets.status, id))?.lastError).toMatch(/webhook: .*Timeout/i);
   });
 
@@ -283,12 +261,12 @@ describe("webhook delivery worker", () => {
     });
     const w = await worker();
     const id = newSubscriptionId();
-    await putRecord(
+    await subscribe(
       jsm,
       buckets.registry,
+      w,
       subscriptionRecord(id, r.url, { delivery: { maxInFlight } }),
     );
-    await w.whenConsuming(id);
     await publishDeliveries(nc, id, interleaved(users, perUser));
 
     await until(
@@ -326,8 +304,7 @@ describe("webhook delivery worker", () => {
     });
     const w = await worker({ backfillRatePerSecond: 20, backfillMaxInFlight: 2 });
     const id = newSubscriptionId();
-    await putRecord(jsm, buckets.registry, subscriptionRecord(id, r.url));
-    await w.whenConsuming(id);
+    await subscribe(jsm, buckets.registry, w, subscriptionRecord(id, r.url));
     const members = Array.from({ length: 40 }, (_, i) => ({ user: `member${i}`, index: 0 }));
     await publishDeliveries(nc, id, members, "backfill");
     await publishDeliveries(nc, id, interleaved(5, 1));
@@ -354,12 +331,12 @@ describe("webhook delivery worker", () => {
     const r = await receiver();
     const w = await worker();
     const id = newSubscriptionId();
-    await putRecord(
+    await subscribe(
       jsm,
       buckets.registry,
+      w,
       subscriptionRecord(id, r.url, { webhook: { signingSecrets: [current, previous] } }),
     );
-    await w.whenConsuming(id);
     const sent = await publishDeliveries(nc, id, interleaved(2, 2));
     await until("4 deliveries", () => r.requests.filter((q) => q.status === 200).length >= 4);
 
@@ -379,12 +356,12 @@ describe("webhook delivery worker", () => {
     const segment = await receiver();
     const w = await worker({ segmentEndpoint: `${segment.url}/segment-api` });
     const id = newSubscriptionId();
-    await putRecord(
+    await subscribe(
       jsm,
       buckets.registry,
+      w,
       subscriptionRecord(id, hook.url, { webhook: { segmentioWriteKey: "wk_123" } }),
     );
-    await w.whenConsuming(id);
     const [sent] = await publishDeliveries(nc, id, [{ user: "user123", index: 0 }]);
 
     await until("identify", () => segment.requests.length >= 1 && hook.requests.length >= 1);
@@ -416,12 +393,12 @@ describe("webhook delivery worker", () => {
     const segment = await receiver(() => (++calls === 1 ? { status: 503 } : { status: 200 }));
     const w = await worker({ segmentEndpoint: segment.url });
     const id = newSubscriptionId();
-    await putRecord(
+    await subscribe(
       jsm,
       buckets.registry,
+      w,
       subscriptionRecord(id, hook.url, { webhook: { segmentioWriteKey: "wk" } }),
     );
-    await w.whenConsuming(id);
     await publishDeliveries(nc, id, [{ user: "u", index: 0 }]);
     await until("identify retried", () => segment.requests.some((q) => q.status === 200));
     await until("lane drained", () => laneDrained(jsm, id));
@@ -433,8 +410,7 @@ describe("webhook delivery worker", () => {
     const r = await receiver();
     const w = await worker({ allowLoopback: false });
     const id = newSubscriptionId();
-    await putRecord(jsm, buckets.registry, subscriptionRecord(id, r.url));
-    await w.whenConsuming(id);
+    await subscribe(jsm, buckets.registry, w, subscriptionRecord(id, r.url));
     await publishDeliveries(nc, id, [{ user: "u", index: 0 }]);
 
     await until("dead letter", async () => (await deadLetterCount(jsm, id)) === 1);
@@ -451,8 +427,7 @@ describe("webhook delivery worker", () => {
     const w = await worker();
     const id = newSubscriptionId();
     const record = subscriptionRecord(id, a.url);
-    await putRecord(jsm, buckets.registry, record);
-    await w.whenConsuming(id);
+    await subscribe(jsm, buckets.registry, w, record);
     await publishDeliveries(nc, id, [{ user: "u", index: 0 }]);
     await until("delivered to a", () => a.requests.length === 1);
 

@@ -3,11 +3,9 @@
 // emulator that can drop connections, to make publishes fail the way a network outage does.
 
 import { connect, createServer, type Server, type Socket } from "node:net";
-import { type JetStreamManager, jetstream, type StoredMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { envelopeHeaders } from "../../src/delivery/envelope.ts";
-import { DLQ_STREAM, deliverySubject, dlqSubject, type Lane } from "../../src/nats/names.ts";
-import { NAMESPACE, type Published, payload, until, WAIT_MS } from "./delivery-support.ts";
+import type { Lane } from "../../src/nats/names.ts";
+import { type Published, publishInOrder, until, WAIT_MS } from "./delivery-support.ts";
 
 export interface PulledMessage {
   readonly data: Buffer;
@@ -90,31 +88,14 @@ export class EmulatorRest {
 }
 
 /** Publishes deliveries on the pubsub channel's subjects, as the evaluator does. */
-export async function publishPubSubDeliveries(
+export function publishPubSubDeliveries(
   nc: NatsConnection,
   subscriptionId: string,
   messages: readonly { user: string; index: number }[],
   opts: { lane?: Lane; profile?: (user: string) => Record<string, unknown> } = {},
 ): Promise<Published[]> {
-  const js = jetstream(nc);
-  const lane = opts.lane ?? "live";
-  const out: Published[] = [];
-  for (const m of messages) {
-    const msgId = `${subscriptionId}:${m.user}:${m.index}`;
-    const p = payload(subscriptionId, m.user, m.index);
-    const body = JSON.stringify({ ...p, data: { ...p.data, ...opts.profile?.(m.user) } });
-    out.push({ msgId, user: m.user, index: m.index, body });
-    await js.publish(deliverySubject("pubsub", subscriptionId, lane), body, {
-      headers: envelopeHeaders({
-        msgId,
-        namespace: NAMESPACE,
-        subscriptionId,
-        userKey: m.user,
-        lane,
-      }),
-    });
-  }
-  return out;
+  const withProfiles = messages.map((m) => ({ ...m, extra: opts.profile?.(m.user) }));
+  return publishInOrder(nc, "pubsub", subscriptionId, withProfiles, opts.lane);
 }
 
 /**
@@ -174,26 +155,4 @@ export async function startRelay(targetPort: number): Promise<FaultyRelay> {
         server.close(() => resolve());
       }),
   };
-}
-
-export async function pubsubDeadLetters(
-  jsm: JetStreamManager,
-  subscriptionId: string,
-): Promise<number> {
-  const subject = dlqSubject("pubsub", subscriptionId);
-  const info = await jsm.streams.info(DLQ_STREAM, { subjects_filter: subject });
-  return info.state.subjects?.[subject] ?? 0;
-}
-
-export async function lastPubSubDeadLetter(
-  jsm: JetStreamManager,
-  subscriptionId: string,
-): Promise<StoredMsg | null> {
-  try {
-    return await jsm.streams.getMessage(DLQ_STREAM, {
-      last_by_subj: dlqSubject("pubsub", subscriptionId),
-    });
-  } catch {
-    return null;
-  }
 }
