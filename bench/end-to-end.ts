@@ -9,11 +9,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
-import { type AddressInfo, createServer as createNetServer } from "node:net";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Pool } from "undici";
+import { freePort } from "../test/support/free-port.ts";
 import { environment, writeResult } from "./harness.ts";
 
 const SEGMENTS = 100;
@@ -238,17 +239,6 @@ async function stopDev(dev: ChildProcess): Promise<void> {
   const exited = new Promise((r) => dev.once("exit", r));
   dev.kill("SIGINT");
   await exited;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitFor(what: string, check: () => Promise<boolean>, ms = 120_000): Promise<void> {

@@ -5,11 +5,11 @@
 
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../support/free-port.ts";
 import { ownControlPlane } from "./cluster-access.ts";
 import { kubectlAt, until } from "./operator-support.ts";
 
@@ -22,17 +22,6 @@ let exited: Promise<number | null>;
 let state = "";
 let api = "";
 let output = "";
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe.skipIf(!ownControlPlane())("segwatch dev --cluster", () => {
   beforeAll(async () => {

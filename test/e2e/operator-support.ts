@@ -7,7 +7,6 @@ import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
@@ -25,6 +24,7 @@ import { DELIVERIES_STREAM, deliveryConsumerName } from "../../src/nats/names.ts
 import { loadKubeConfig } from "../../src/resources/kube-client.ts";
 import { KubernetesSource } from "../../src/resources/kubernetes-source.ts";
 import { type NatsServer, startNatsServer } from "../harness/nats.ts";
+import { until as untilDone } from "../support/until.ts";
 import { e2eKubeconfigPath } from "./cluster-access.ts";
 
 const run = promisify(execFile);
@@ -49,26 +49,12 @@ export const TEST_SOURCE_SETTINGS = {
   watchTimeoutSeconds: 30,
 } as const;
 
-export async function until<T>(
+export function until<T>(
   what: string,
   check: () => Promise<T | undefined | false> | T | undefined | false,
   ms = WAIT_MS,
 ): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(
-        `timed out after ${ms} ms: ${what}${last ? ` (last error: ${String(last)})` : ""}`,
-      );
-    await sleep(100);
-  }
+  return untilDone(what, check, ms, 100);
 }
 
 export function kubeConfig(path = e2eKubeconfigPath()): KubeConfig {

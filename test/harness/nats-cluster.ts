@@ -1,9 +1,9 @@
 // A JetStream cluster of real nats-servers on loopback (routes between them), for what a single
 // server cannot show: stream and bucket replicas above 1.
 
-import { createServer } from "node:net";
 import { type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { freePort } from "../support/free-port.ts";
 import { type NatsServer, startNatsServer } from "./nats.ts";
 
 /** How long the cluster may take to elect its JetStream meta leader: a bound on a hang. */
@@ -18,16 +18,6 @@ export interface NatsCluster {
 }
 
 /** A free loopback port for a route listener (the servers must know each other's up front). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 export async function startNatsCluster(size = 3): Promise<NatsCluster> {
   const routePorts: number[] = [];

@@ -9,10 +9,10 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { get } from "node:http";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { freePort } from "../support/free-port.ts";
 
 const LAUNCHER = join("platform", "pubsub-emulator", "bin", "cloud-pubsub-emulator");
 /** Where Debian's google-cloud-cli and the tarball install put the SDK, tried when gcloud is not on PATH. */
@@ -166,17 +166,6 @@ async function startOn(launcher: string, port: number): Promise<PubSubEmulator> 
     await sleep(100);
   }
   return { host: `127.0.0.1:${port}`, port, stop };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function probe(url: string): Promise<string> {

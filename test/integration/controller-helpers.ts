@@ -5,7 +5,6 @@
 import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { Controller } from "../../src/controller/controller.ts";
@@ -15,29 +14,16 @@ import { DELIVERIES_STREAM, deliveryConsumerName, registryKey } from "../../src/
 import { DirectorySource } from "../../src/resources/directory-source.ts";
 import type { Channel, Condition, ResourceKind, ResourceOf } from "../../src/resources/types.ts";
 import { type NatsServer, startNatsServer } from "../harness/nats.ts";
+import { until as untilDone } from "../support/until.ts";
 
 export const WAIT_MS = 20_000;
 
-export async function until<T>(
+export function until<T>(
   what: string,
   check: () => Promise<T | undefined | false> | T | undefined | false,
   ms = WAIT_MS,
 ): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(
-        `timed out after ${ms} ms: ${what}${last ? ` (last error: ${String(last)})` : ""}`,
-      );
-    await sleep(25);
-  }
+  return untilDone(what, check, ms, 25);
 }
 
 export interface Env {

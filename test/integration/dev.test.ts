@@ -5,10 +5,10 @@
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../support/free-port.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const TOKEN = "test-token";
@@ -17,17 +17,6 @@ const WAIT_MS = 60_000;
 let child: ChildProcess;
 let api: string;
 let output = "";
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function until<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + WAIT_MS;
