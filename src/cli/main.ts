@@ -241,6 +241,13 @@ program
       healthAddr?: string;
     }) => {
       let owned = opts.owned ? parsePartitionList(opts.owned) : undefined;
+      if (opts.replicas !== undefined && opts.replica === undefined) {
+        process.stderr.write(
+          "segwatch evaluator: --replicas needs --replica (this replica's ordinal); without it every process would own every partition\n",
+        );
+        process.exitCode = 2;
+        return;
+      }
       if (opts.replica !== undefined) {
         try {
           owned = partitionsOfReplica(
