@@ -2,7 +2,7 @@
 // receiver is fixed (same body, same idempotency key; see src/delivery/dead-letters.ts).
 
 import type { FastifyPluginAsync } from "fastify";
-import type { DeadLetterQueue } from "../delivery/dead-letters.ts";
+import { DeadLetterError, type DeadLetterQueue } from "../delivery/dead-letters.ts";
 import type { ResourceSource } from "../resources/source.ts";
 import { resourceId } from "../resources/types.ts";
 import { KEY_QUERY_PROPERTY, SECURITY } from "./auth.ts";
@@ -107,7 +107,8 @@ export const deadLetterRoutes: FastifyPluginAsync<DeadLetterRouteOptions> = asyn
       const limit = Math.min(Number(asked ?? DEAD_LETTER_PAGE_DEFAULT), DEAD_LETTER_PAGE_MAX);
       const sub = await findSubscription(opts.source, request.namespace, id);
       const data = [];
-      for await (const e of queue().list({ subscriptionId: resourceId(sub.metadata), limit })) {
+      const letters = queue().list({ subscriptionId: resourceId(sub.metadata), limit });
+      for await (const e of unavailableOnFailure(letters)) {
         if (!e.ok) continue;
         const d = e.deadLetter;
         data.push({
@@ -149,7 +150,11 @@ export const deadLetterRoutes: FastifyPluginAsync<DeadLetterRouteOptions> = asyn
     async (request) => {
       const { id } = request.params as { id: string };
       const sub = await findSubscription(opts.source, request.namespace, id);
-      return ok(await queue().replay({ subscriptionId: resourceId(sub.metadata) }));
+      try {
+        return ok(await queue().replay({ subscriptionId: resourceId(sub.metadata) }));
+      } catch (err) {
+        throw asUnavailable(err);
+      }
     },
   );
 };
@@ -167,4 +172,19 @@ function parsePayload(body: Uint8Array): Record<string, unknown> {
     // fall through
   }
   return { text };
+}
+
+/** The DLQ could not be read or written (NATS away, a replay cut short): 503, with what happened. */
+function asUnavailable(err: unknown): unknown {
+  return err instanceof DeadLetterError
+    ? new ApiError("unavailable", err.message, [], { cause: err })
+    : err;
+}
+
+async function* unavailableOnFailure<T>(it: AsyncIterable<T>): AsyncGenerator<T> {
+  try {
+    yield* it;
+  } catch (err) {
+    throw asUnavailable(err);
+  }
 }

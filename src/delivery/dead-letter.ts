@@ -12,18 +12,26 @@ export function headerSafe(text: string, max = MAX_ERROR_HEADER_CHARS): string {
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
+/** A copy of `original` without the headers named in `skip`. */
+export function copyHeaders(original: MsgHdrs | undefined, skip: ReadonlySet<string>): MsgHdrs {
+  const h = natsHeaders();
+  if (original) {
+    for (const key of original.keys()) {
+      if (skip.has(key)) continue;
+      for (const value of original.values(key)) h.append(key, value);
+    }
+  }
+  return h;
+}
+
+const DEAD_LETTER_OWN: ReadonlySet<string> = new Set([HEADER.error, HEADER.attempts]);
+
 export function deadLetterHeaders(
   original: MsgHdrs | undefined,
   error: string,
   attempts: number,
 ): MsgHdrs {
-  const h = natsHeaders();
-  if (original) {
-    for (const key of original.keys()) {
-      if (key === HEADER.error || key === HEADER.attempts) continue;
-      for (const value of original.values(key)) h.append(key, value);
-    }
-  }
+  const h = copyHeaders(original, DEAD_LETTER_OWN);
   h.set(HEADER.error, headerSafe(error) || "unknown error");
   h.set(HEADER.attempts, String(attempts));
   return h;

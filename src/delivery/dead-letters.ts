@@ -9,7 +9,7 @@
 
 import type { JetStreamClient, JetStreamManager, MsgRequest, StoredMsg } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
-import { DLQ_STREAM, registryKey } from "../nats/names.ts";
+import { DLQ_STREAM, dlqSubject, registryKey } from "../nats/names.ts";
 import { describeError } from "./errors.ts";
 import { type DeadLetter, readDeadLetter, replayMessage } from "./replay.ts";
 
@@ -55,7 +55,10 @@ function token(value: string | undefined, what: string): string {
 }
 
 export function deadLetterSubjectFilter(filter: DeadLetterFilter): string {
-  return `segwatch.dlq.${token(filter.channel, "channel")}.${token(filter.subscriptionId, "subscription id")}`;
+  return dlqSubject(
+    token(filter.channel, "channel"),
+    token(filter.subscriptionId, "subscription id"),
+  );
 }
 
 export class DeadLetterQueue {
@@ -112,7 +115,15 @@ export class DeadLetterQueue {
           { cause: err },
         );
       }
-      await this.#jsm.streams.deleteMessage(DLQ_STREAM, d.seq, false);
+      try {
+        await this.#jsm.streams.deleteMessage(DLQ_STREAM, d.seq, false);
+      } catch (err) {
+        // Stored twice for now; replaying again is deduplicated within the duplicate window.
+        throw new DeadLetterError(
+          `dead letter ${d.seq} was replayed but not removed (${replayed} before it were): ${describeError(err)}`,
+          { cause: err },
+        );
+      }
       replayed++;
     }
     return { replayed, skipped };
@@ -127,7 +138,12 @@ export class DeadLetterQueue {
     const subject = deadLetterSubjectFilter(filter);
     const limit = filter.limit ?? Number.POSITIVE_INFINITY;
     if (limit <= 0) return;
-    const info = await this.#jsm.streams.info(DLQ_STREAM);
+    let info: Awaited<ReturnType<JetStreamManager["streams"]["info"]>>;
+    try {
+      info = await this.#jsm.streams.info(DLQ_STREAM);
+    } catch (err) {
+      throw new DeadLetterError(`reading the DLQ failed: ${describeError(err)}`, { cause: err });
+    }
     const last = info.state.last_seq;
     let seq = info.state.first_seq;
     let n = 0;

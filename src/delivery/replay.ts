@@ -6,8 +6,9 @@
 // the original id inside the duplicate window, and replaying the same dead letter twice (a crash
 // between the publish and the DLQ delete) must still give one delivery message.
 
-import { type MsgHdrs, headers as natsHeaders } from "@nats-io/transport-node";
+import type { MsgHdrs } from "@nats-io/transport-node";
 import { DLQ_SUBJECTS, deliverySubject, HEADER } from "../nats/names.ts";
+import { copyHeaders } from "./dead-letter.ts";
 import { readEnvelope } from "./envelope.ts";
 
 export interface DeadLetterMessage {
@@ -82,13 +83,7 @@ export function replayMessage(
   d: DeadLetter,
   original: MsgHdrs | undefined,
 ): { readonly subject: string; readonly headers: MsgHdrs } {
-  const h = natsHeaders();
-  if (original) {
-    for (const key of original.keys()) {
-      if (DROPPED_ON_REPLAY.has(key)) continue;
-      for (const value of original.values(key)) h.append(key, value);
-    }
-  }
+  const h = copyHeaders(original, DROPPED_ON_REPLAY);
   h.set(HEADER.idempotencyKey, d.idempotencyKey);
   h.set(HEADER.msgId, replayMsgId(d.idempotencyKey, d.seq));
   h.set(HEADER.replayOf, String(d.seq));
