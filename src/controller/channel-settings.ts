@@ -77,6 +77,12 @@ export async function resolveChannel(
   const ns = sub.metadata.namespace;
   const spec = sub.spec;
   const secrets = new SecretReader(ctx.source, ns);
+  // Secrets are not watched: a Secret with an unusable value is looked at again after a while.
+  const invalidSecret = (message: string): ChannelResolution => ({
+    ok: false,
+    condition: falseCondition(ConditionType.DeliveryReady, Reason.InvalidSecret, message),
+    recheckAfterMs: ctx.missingSecretRetryMs,
+  });
   let channel: ResolvedChannel = {};
   let recheckAfterMs: number | undefined;
 
@@ -97,14 +103,9 @@ export async function resolveChannel(
       try {
         decodeSigningSecret(current);
       } catch (err) {
-        return {
-          ok: false,
-          condition: falseCondition(
-            ConditionType.DeliveryReady,
-            Reason.InvalidSecret,
-            `the signing secret ${signingSecretLabel(sub)} is unusable: ${(err as Error).message}`,
-          ),
-        };
+        return invalidSecret(
+          `the signing secret ${signingSecretLabel(sub)} is unusable: ${(err as Error).message}`,
+        );
       }
       const signing = signingSecretsFor(
         current,
@@ -131,15 +132,9 @@ export async function resolveChannel(
       : undefined;
     const credentials = data ? awsCredentialsFromSecret(data) : undefined;
     if (credentials && !credentials.ok) {
-      return {
-        ok: false,
-        condition: falseCondition(
-          ConditionType.DeliveryReady,
-          Reason.InvalidSecret,
-          `the credentials Secret ${k.credentialsSecretRef!.name} (spec.kinesis.credentialsSecretRef) ${credentials.reason}`,
-        ),
-        recheckAfterMs: ctx.missingSecretRetryMs,
-      };
+      return invalidSecret(
+        `the credentials Secret ${k.credentialsSecretRef!.name} (spec.kinesis.credentialsSecretRef) ${credentials.reason}`,
+      );
     }
     channel = {
       kinesis: compact({
@@ -160,7 +155,7 @@ export async function resolveChannel(
     );
     if (connectionString !== undefined) {
       const invalid = eventHubSettingsProblem(connectionString, e.eventHubName, e);
-      if (invalid) return { ok: false, condition: invalid };
+      if (invalid) return invalidSecret(invalid);
       channel = {
         eventHub: {
           connectionString,
@@ -179,14 +174,9 @@ export async function resolveChannel(
         parseServiceAccountKey(credentials);
       } catch (err) {
         const ref = p.credentialsSecretRef!;
-        return {
-          ok: false,
-          condition: falseCondition(
-            ConditionType.DeliveryReady,
-            Reason.InvalidSecret,
-            `the Pub/Sub credentials (Secret ${ref.name}, key ${ref.key}) are unusable: ${(err as Error).message}`,
-          ),
-        };
+        return invalidSecret(
+          `the Pub/Sub credentials (Secret ${ref.name}, key ${ref.key}) are unusable: ${(err as Error).message}`,
+        );
       }
     }
     const pubsub: PubSubRecord = {
@@ -214,12 +204,12 @@ export async function resolveChannel(
     : { ok: true, channel, recheckAfterMs };
 }
 
-/** A connection string (or hub name) the worker could not publish with, as a condition. */
+/** Why the worker could not publish with this connection string (or hub name), if it could not. */
 function eventHubSettingsProblem(
   connectionString: string,
   eventHubName: string | undefined,
   e: EventHubConfig,
-): ConditionInput | undefined {
+): string | undefined {
   try {
     resolveEventHubTarget(connectionString, eventHubName);
     return undefined;
@@ -230,11 +220,7 @@ function eventHubSettingsProblem(
       err.field === "eventHubName"
         ? "spec.eventHub.eventHubName"
         : `spec.eventHub.connectionStringSecretRef (Secret ${ref.name}, key ${ref.key})`;
-    return falseCondition(
-      ConditionType.DeliveryReady,
-      Reason.InvalidSecret,
-      `${where}: ${err.message}`,
-    );
+    return `${where}: ${err.message}`;
   }
 }
 

@@ -53,28 +53,33 @@ export async function startControllerProcess(
   let stopping = false;
   // Start and stop of terms run one after the other.
   let transition: Promise<void> = Promise.resolve();
+  // Each step starts from a settled promise: a failed start must not stop every later one.
   const lead = () => {
-    transition = transition.then(async () => {
-      if (stopping || controller) return;
-      const c = new Controller({
-        source: opts.source,
-        nc: opts.nc,
-        buckets: opts.buckets,
-        log,
-        ...(opts.settings ? { settings: opts.settings } : {}),
-        ...(opts.workloads ? { workloads: opts.workloads } : {}),
+    transition = transition
+      .catch(() => {})
+      .then(async () => {
+        if (stopping || controller) return;
+        const c = new Controller({
+          source: opts.source,
+          nc: opts.nc,
+          buckets: opts.buckets,
+          log,
+          ...(opts.settings ? { settings: opts.settings } : {}),
+          ...(opts.workloads ? { workloads: opts.workloads } : {}),
+        });
+        await c.start();
+        controller = c;
       });
-      await c.start();
-      controller = c;
-    });
     return transition;
   };
   const follow = () => {
-    transition = transition.then(async () => {
-      const c = controller;
-      controller = undefined;
-      await c?.stop();
-    });
+    transition = transition
+      .catch(() => {})
+      .then(async () => {
+        const c = controller;
+        controller = undefined;
+        await c?.stop();
+      });
     return transition;
   };
 

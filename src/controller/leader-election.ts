@@ -97,7 +97,12 @@ export class LeaderElector {
         if (!this.leading) {
           this.leading = true;
           this.log.info("became the leader", { identity: this.identity });
-          await this.callback("onStartedLeading");
+          if (!(await this.callback("onStartedLeading"))) {
+            // A leader that cannot lead must not hold the lease: hand it on, campaign again later.
+            this.leading = false;
+            await this.callback("onStoppedLeading");
+            await this.release();
+          }
         }
       } else if (this.leading && renewDeadlinePassed(this.lastRenewAt, now, renewDeadlineMs)) {
         this.leading = false;
@@ -161,11 +166,14 @@ export class LeaderElector {
     }
   }
 
-  private async callback(which: "onStartedLeading" | "onStoppedLeading"): Promise<void> {
+  /** False when the callback threw (logged). */
+  private async callback(which: "onStartedLeading" | "onStoppedLeading"): Promise<boolean> {
     try {
       await this.opts[which]();
+      return true;
     } catch (err) {
       this.log.error(`${which} failed`, { error: errorText(err) });
+      return false;
     }
   }
 }
