@@ -10,7 +10,6 @@ import { loadAll } from "js-yaml";
 import { runApi } from "../api/app.ts";
 import { runController } from "../controller/index.ts";
 import { jsonLogger } from "../controller/logger.ts";
-import { AVAILABLE_CHANNELS } from "../delivery/channel.ts";
 import { runDeliveryWorker } from "../delivery/run.ts";
 import { runEvaluator } from "../evaluator/run.ts";
 import { bootstrap } from "../nats/bootstrap.ts";
@@ -23,6 +22,7 @@ import { KubernetesSource } from "../resources/kubernetes-source.ts";
 import type { ResourceSource } from "../resources/source.ts";
 import {
   API_VERSION,
+  CHANNELS,
   DEFAULT_NAMESPACE,
   RESOURCE_KINDS,
   type Resource,
@@ -118,7 +118,7 @@ export async function runDev(opts: DevOptions): Promise<DevRun> {
     // One worker per channel this version delivers to; a channel's SDK loads only once one of its
     // subscriptions appears. `segwatch dev` delivers to loopback (its own inbox, a receiver on the
     // laptop, local stand-ins of the cloud services).
-    for (const channel of AVAILABLE_CHANNELS) {
+    for (const channel of CHANNELS) {
       const delivery = await runDeliveryWorker({
         channel,
         connection: nc,

@@ -39,8 +39,6 @@ export const Reason = {
   InvalidSecret: "InvalidSecret",
   ConsumerError: "ConsumerError",
   DeliveryFailing: "DeliveryFailing",
-  /** This version has no delivery worker for the channel; entries and exits are queued. */
-  ChannelNotImplemented: "ChannelNotImplemented",
 
   // Subscription Backfilled
   NotRequested: "NotRequested",

@@ -11,7 +11,6 @@
 // say so. Consumers are created before the record, so nothing the evaluators publish for a
 // subscription precedes its consumer.
 
-import { AVAILABLE_CHANNELS } from "../delivery/channel.ts";
 import { registryKey } from "../nats/names.ts";
 import {
   type ResourceKey,
@@ -201,18 +200,11 @@ export async function reconcileSubscription(
     );
     delivery = failing
       ? falseCondition(ConditionType.DeliveryReady, Reason.DeliveryFailing, failing)
-      : !AVAILABLE_CHANNELS.has(sub.spec.channel)
-        ? falseCondition(
-            ConditionType.DeliveryReady,
-            Reason.ChannelNotImplemented,
-            `this version of segwatch has no ${sub.spec.channel} delivery worker; entries and ` +
-              "exits are queued (within the deliveries stream's retention) until one runs",
-          )
-        : trueCondition(
-            ConditionType.DeliveryReady,
-            Reason.DeliveryConfigured,
-            `${sub.spec.channel} settings resolved; consumers ready`,
-          );
+      : trueCondition(
+          ConditionType.DeliveryReady,
+          Reason.DeliveryConfigured,
+          `${sub.spec.channel} settings resolved; consumers ready`,
+        );
   }
   const previousStatus = sub.status as SubscriptionStatus | undefined;
   const backfill = backfillProgress(requestedAt, stats?.value, previousStatus?.backfill);

@@ -3,15 +3,8 @@
 // Webhooks take one message per call; Kinesis (PutRecords), Event Hubs and Pub/Sub will take batches.
 
 import type { SubscriptionRecord } from "../controller/records.ts";
-import { CHANNELS, type Channel } from "../resources/types.ts";
+import type { Channel } from "../resources/types.ts";
 import type { DeliveryEnvelope } from "./envelope.ts";
-
-/**
- * The channels this version has a delivery worker for: all of them. A channel that a later version
- * adds to CHANNELS before its worker exists stays out of this set; its subscriptions are accepted and
- * their entries and exits queued, but reported DeliveryReady=False ChannelNotImplemented.
- */
-export const AVAILABLE_CHANNELS: ReadonlySet<Channel> = new Set<Channel>(CHANNELS);
 
 export interface DeliveryItem {
   readonly envelope: DeliveryEnvelope;
