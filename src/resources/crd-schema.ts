@@ -229,7 +229,7 @@ const kinesisSchema = object("Settings of the AWS Kinesis channel: one record pe
       { pattern: ROLE_ARN_PATTERN },
     ),
     externalId: string("The external id the role's trust policy requires, if any."),
-    identifierField: string(
+    identifierField: nonBlank(
       "The profile field used as the record's partition key; falls back to the user's identity.",
     ),
     credentialsSecretRef: object(
@@ -282,7 +282,7 @@ const pubsubSchema = object(
       credentialsSecretRef: secretKeyRef(
         "The Secret key holding a service account key (JSON). Without it the delivery process's own Google identity is used.",
       ),
-      orderingKeyField: string(
+      orderingKeyField: nonBlank(
         "The profile field used as the ordering key, so each user's changes arrive in order.",
       ),
     },
