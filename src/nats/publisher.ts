@@ -3,16 +3,19 @@
 // noAsyncTraces); instead, core publishes carry a reply subject on one wildcard inbox subscription
 // that collects the PubAcks (shared notes/performance.md). A bounded window of publishes in flight —
 // never one await per message, never an unbounded burst that starves consumers on the same server.
+// On the hot path a message costs one core publish and one callback: no promise, no timer, no
+// closure per message (one sweep finds the acks that never came).
 
 import {
   createInbox,
+  type Msg,
   type MsgHdrs,
   type NatsConnection,
   type Subscription,
 } from "@nats-io/transport-node";
 
 /** Publishes in flight at once per `publishAll` call. */
-export const DEFAULT_PUBLISH_WINDOW = 256;
+export const DEFAULT_PUBLISH_WINDOW = 512;
 /** How long a publish waits for its PubAck. */
 export const PUBLISH_ACK_TIMEOUT_MS = 10_000;
 
@@ -39,56 +42,46 @@ export class PublishError extends Error {
   }
 }
 
+export interface PublisherOptions {
+  /** How long a publish waits for its PubAck; default PUBLISH_ACK_TIMEOUT_MS. */
+  readonly ackTimeoutMs?: number;
+}
+
+/** Told once per message: its PubAck, or why there is none. */
+type Settle = (ack: PubAck | undefined, error: PublishError | undefined) => void;
+
 interface Pending {
   readonly subject: string;
-  readonly resolve: (ack: PubAck) => void;
-  readonly reject: (err: Error) => void;
-  readonly timer: NodeJS.Timeout;
+  readonly sentAt: number;
+  readonly settle: Settle;
+}
+
+interface PubAckBody extends PubAck {
+  readonly error?: {
+    readonly code: number;
+    readonly err_code?: number;
+    readonly description: string;
+  };
 }
 
 export class JetStreamPublisher {
   private readonly nc: NatsConnection;
   private readonly prefix: string;
   private readonly sub: Subscription;
+  private readonly ackTimeoutMs: number;
+  // Insertion order is send order, so the sweep stops at the first message still in time.
   private readonly pending = new Map<number, Pending>();
+  private sweeper: NodeJS.Timeout | undefined;
   private next = 0;
+  private closed = false;
 
-  constructor(nc: NatsConnection) {
+  constructor(nc: NatsConnection, options: PublisherOptions = {}) {
     this.nc = nc;
-    this.prefix = createInbox();
-    this.sub = nc.subscribe(`${this.prefix}.*`, {
+    this.ackTimeoutMs = options.ackTimeoutMs ?? PUBLISH_ACK_TIMEOUT_MS;
+    this.prefix = `${createInbox()}.`;
+    this.sub = nc.subscribe(`${this.prefix}*`, {
       callback: (err, msg) => {
-        if (err) return;
-        const id = Number(msg.subject.slice(this.prefix.length + 1));
-        const p = this.pending.get(id);
-        if (!p) return;
-        this.pending.delete(id);
-        clearTimeout(p.timer);
-        if (msg.headers?.hasError) {
-          // No responders: nothing stores this subject.
-          p.reject(
-            new PublishError(
-              `no stream stores ${p.subject} (${msg.headers.code} ${msg.headers.description})`,
-              p.subject,
-            ),
-          );
-          return;
-        }
-        try {
-          const body = msg.json<
-            PubAck & { error?: { code: number; err_code?: number; description: string } }
-          >();
-          if (body.error)
-            p.reject(
-              new PublishError(
-                `JetStream refused ${p.subject}: ${body.error.description}`,
-                p.subject,
-              ),
-            );
-          else p.resolve(body);
-        } catch (e) {
-          p.reject(new PublishError(`unreadable PubAck for ${p.subject}`, p.subject, { cause: e }));
-        }
+        if (!err) this.received(msg);
       },
     });
   }
@@ -96,24 +89,7 @@ export class JetStreamPublisher {
   /** Publishes one message; resolves with its PubAck. */
   publish(subject: string, data: Uint8Array | string, headers?: MsgHdrs): Promise<PubAck> {
     return new Promise<PubAck>((resolve, reject) => {
-      const id = this.next++;
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(
-          new PublishError(`no PubAck for ${subject} within ${PUBLISH_ACK_TIMEOUT_MS} ms`, subject),
-        );
-      }, PUBLISH_ACK_TIMEOUT_MS);
-      this.pending.set(id, { subject, resolve, reject, timer });
-      try {
-        this.nc.publish(subject, data, {
-          reply: `${this.prefix}.${id}`,
-          ...(headers ? { headers } : {}),
-        });
-      } catch (err) {
-        this.pending.delete(id);
-        clearTimeout(timer);
-        reject(new PublishError(`cannot publish to ${subject}`, subject, { cause: err }));
-      }
+      this.send(subject, data, headers, (ack, error) => (error ? reject(error) : resolve(ack!)));
     });
   }
 
@@ -121,36 +97,122 @@ export class JetStreamPublisher {
    * Publishes every message and resolves with the acks in order; rejects if any was not acked.
    * Messages are written in order on one connection, so the stream stores them in order.
    */
-  async publishAll(
+  publishAll(
     messages: readonly OutgoingMessage[],
     window = DEFAULT_PUBLISH_WINDOW,
   ): Promise<PubAck[]> {
     const acks: PubAck[] = new Array(messages.length);
-    let next = 0;
-    let error: Error | undefined;
-    const lane = async () => {
-      while (next < messages.length && error === undefined) {
-        const i = next++;
-        const m = messages[i]!;
-        try {
-          acks[i] = await this.publish(m.subject, m.data, m.headers);
-        } catch (err) {
-          error ??= err as Error;
+    if (messages.length === 0) return Promise.resolve(acks);
+    return new Promise<PubAck[]>((resolve, reject) => {
+      let sent = 0;
+      let settled = 0;
+      let error: PublishError | undefined;
+      const fill = () => {
+        // After a failure nothing more is sent; the call ends when what is in flight has settled.
+        while (error === undefined && sent < messages.length && sent - settled < window) {
+          const i = sent++;
+          const m = messages[i]!;
+          this.send(m.subject, m.data, m.headers, (ack, err) => {
+            settled++;
+            if (err) error ??= err;
+            else acks[i] = ack!;
+            if (settled === sent && (error !== undefined || sent === messages.length)) {
+              if (error) reject(error);
+              else resolve(acks);
+            } else fill();
+          });
         }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(window, messages.length) }, lane));
-    if (error) throw error;
-    return acks;
+      };
+      fill();
+    });
   }
 
   /** Stops listening for acks; publishes still waiting are rejected. */
   close(): void {
+    this.closed = true;
     this.sub.unsubscribe();
-    for (const [id, p] of this.pending) {
-      clearTimeout(p.timer);
-      p.reject(new PublishError("publisher closed", p.subject));
-      this.pending.delete(id);
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
+    const waiting = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of waiting) p.settle(undefined, new PublishError("publisher closed", p.subject));
+  }
+
+  private send(
+    subject: string,
+    data: Uint8Array | string,
+    headers: MsgHdrs | undefined,
+    settle: Settle,
+  ): void {
+    if (this.closed) {
+      settle(undefined, new PublishError("publisher closed", subject));
+      return;
     }
+    const id = this.next++;
+    this.pending.set(id, { subject, sentAt: performance.now(), settle });
+    this.sweeper ??= setInterval(() => this.sweep(), Math.max(10, this.ackTimeoutMs / 4));
+    try {
+      this.nc.publish(
+        subject,
+        data,
+        headers ? { reply: this.prefix + id, headers } : { reply: this.prefix + id },
+      );
+    } catch (err) {
+      this.pending.delete(id);
+      settle(undefined, new PublishError(`cannot publish to ${subject}`, subject, { cause: err }));
+    }
+  }
+
+  private received(msg: Msg): void {
+    const id = Number(msg.subject.slice(this.prefix.length));
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    if (msg.headers?.hasError) {
+      // No responders: nothing stores this subject.
+      const h = msg.headers;
+      p.settle(
+        undefined,
+        new PublishError(`no stream stores ${p.subject} (${h.code} ${h.description})`, p.subject),
+      );
+      return;
+    }
+    let body: PubAckBody;
+    try {
+      body = msg.json<PubAckBody>();
+    } catch (e) {
+      p.settle(
+        undefined,
+        new PublishError(`unreadable PubAck for ${p.subject}`, p.subject, { cause: e }),
+      );
+      return;
+    }
+    if (body.error)
+      p.settle(
+        undefined,
+        new PublishError(`JetStream refused ${p.subject}: ${body.error.description}`, p.subject),
+      );
+    else p.settle(body, undefined);
+  }
+
+  /** Fails the publishes whose PubAck is overdue; stops sweeping when nothing is in flight. */
+  private sweep(): void {
+    if (this.pending.size === 0) {
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+      return;
+    }
+    const due = performance.now() - this.ackTimeoutMs;
+    const overdue: Pending[] = [];
+    for (const [id, p] of this.pending) {
+      if (p.sentAt > due) break;
+      this.pending.delete(id);
+      overdue.push(p);
+    }
+    for (const p of overdue)
+      p.settle(
+        undefined,
+        new PublishError(`no PubAck for ${p.subject} within ${this.ackTimeoutMs} ms`, p.subject),
+      );
   }
 }
