@@ -136,6 +136,17 @@ describe("merge and evaluate", () => {
     expect(evaluateProfile(without, p, { kind: "all" }, T0).transitions).toEqual([]);
     expect(p.segments).toEqual({});
   });
+
+  it("leaves that cleanup to the re-evaluation scan that names the deleted segment, not to events", () => {
+    const p = profileWith({ paying_user: "t" });
+    evaluateProfile(model(), p, { kind: "all" }, T0);
+    const without = model({ segments: [seg("s2", "b", "FILTER b == 1")] });
+    evaluateProfile(without, p, { kind: "fields", fields: ["b"] }, T0);
+    expect(Object.keys(p.segments)).toEqual(["s1"]);
+    const scan = evaluateProfile(without, p, { kind: "segments", ids: ["s1"] }, T0);
+    expect(scan.transitions).toEqual([]);
+    expect(p.segments).toEqual({});
+  });
 });
 
 describe("deliveries", () => {

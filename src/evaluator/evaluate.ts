@@ -35,7 +35,7 @@ export function evaluateProfile(
   now: number,
 ): Evaluation {
   const ids = scopeIds(model, scope);
-  const at = new Date(now).toISOString();
+  let at: string | undefined;
   const transitions: Transition[] = [];
   let checks = profile.checks;
   for (const id of ids) {
@@ -44,9 +44,11 @@ export function evaluateProfile(
     const member = seg.compiled.matches(profile.fields, now);
     const since = profile.segments[id];
     if (member && since === undefined) {
+      at ??= new Date(now).toISOString();
       profile.segments[id] = at;
       transitions.push({ segmentId: id, event: "enter", enter: at, exit: null });
     } else if (!member && since !== undefined) {
+      at ??= new Date(now).toISOString();
       delete profile.segments[id];
       transitions.push({ segmentId: id, event: "exit", enter: since, exit: at });
     }
@@ -61,11 +63,20 @@ export function evaluateProfile(
     }
   }
   // Memberships of segments that no longer exist are dropped without a transition: nobody listens.
-  for (const id of Object.keys(profile.segments))
-    if (!model.segments.has(id)) delete profile.segments[id];
-  if (checks) for (const id of Object.keys(checks)) if (!model.segments.has(id)) delete checks[id];
-  if (checks && Object.keys(checks).length === 0) delete profile.checks;
+  // Not on every event (a profile may be in hundreds of segments): the re-evaluation scan that
+  // follows a deletion, and every timer, visit the profile with the deleted segment in scope.
+  if (scope.kind !== "fields") {
+    for (const id of Object.keys(profile.segments))
+      if (!model.segments.has(id)) delete profile.segments[id];
+    if (checks) for (const id of Object.keys(checks)) if (!model.segments.has(id)) delete checks[id];
+  }
+  if (checks && isEmpty(checks)) delete profile.checks;
   return { transitions };
+}
+
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
 }
 
 /** The time-dependent segments due at `now` for the profile. */

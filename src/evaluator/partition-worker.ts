@@ -166,6 +166,13 @@ const BACKFILL_REPORT_MS = 1_000;
 /** A bound on boundaries handled for one profile at once (each moves its checks strictly later). */
 const MAX_BOUNDARIES_PER_SETTLE = 100;
 
+/** The event of a window with the highest stream sequence: acking it acknowledges them all. */
+function newest(events: readonly JsMsg[]): JsMsg | undefined {
+  let last: JsMsg | undefined;
+  for (const m of events) if (!last || m.seq > last.seq) last = m;
+  return last;
+}
+
 export function evaluatorConsumerName(partition: number): string {
   return `evaluator-p${partition}`;
 }
@@ -176,7 +183,9 @@ export function evaluatorConsumerConfig(
   return {
     durable_name: evaluatorConsumerName(partition),
     filter_subject: partitionFilter(partition),
-    ack_policy: AckPolicy.Explicit,
+    // A partition is processed and stored strictly in order, so one ack for the newest event of a
+    // stored window acknowledges the window: one ack per window instead of one per event.
+    ack_policy: AckPolicy.All,
     deliver_policy: DeliverPolicy.All,
     ack_wait: PARTITION_DEFAULTS.ackWaitMs * 1_000_000,
     max_ack_pending: PARTITION_DEFAULTS.maxAckPending,
@@ -653,7 +662,7 @@ export class PartitionWorker {
     await this.deps.profiles.saveAll(
       [...w.dirty].map(([kvKey, { profile }]) => ({ kvKey, profile })),
     );
-    for (const m of w.acks.splice(0)) m.ack();
+    newest(w.acks.splice(0))?.ack();
     for (const { namespace, profile } of w.dirty.values())
       this.timers.set(namespace, profile.key, nextCheckOf(profile));
     w.dirty.clear();
