@@ -68,7 +68,8 @@ export function evaluateProfile(
   if (scope.kind !== "fields") {
     for (const id of Object.keys(profile.segments))
       if (!model.segments.has(id)) delete profile.segments[id];
-    if (checks) for (const id of Object.keys(checks)) if (!model.segments.has(id)) delete checks[id];
+    if (checks)
+      for (const id of Object.keys(checks)) if (!model.segments.has(id)) delete checks[id];
   }
   if (checks && isEmpty(checks)) delete profile.checks;
   return { transitions };
