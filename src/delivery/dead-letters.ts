@@ -20,6 +20,8 @@ export interface DeadLetterFilter {
   readonly channel?: string;
   /** At most this many (default all). */
   readonly limit?: number;
+  /** Only those after this DLQ sequence (the last one of the previous page). */
+  readonly afterSeq?: number;
 }
 
 export type DeadLetterEntry =
@@ -145,7 +147,7 @@ export class DeadLetterQueue {
       throw new DeadLetterError(`reading the DLQ failed: ${describeError(err)}`, { cause: err });
     }
     const last = info.state.last_seq;
-    let seq = info.state.first_seq;
+    let seq = Math.max(info.state.first_seq, (filter.afterSeq ?? 0) + 1);
     let n = 0;
     while (seq <= last && n < limit) {
       const request = { seq, next_by_subj: subject } as unknown as MsgRequest;

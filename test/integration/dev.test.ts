@@ -206,6 +206,32 @@ describe("segwatch dev", () => {
       }),
     ]);
 
+    // A second one, to page through them: `after` continues from the last seq of a page.
+    const second = await fetch(`${api}/collect/json/demo`, {
+      method: "POST",
+      headers: { ...auth, "Content-type": "application/json" },
+      body: JSON.stringify({ paying_user: "t", user_id: "user789" }),
+    });
+    expect(second.status).toBe(200);
+    await until("two dead letters", async () => {
+      const r = await fetch(`${api}/api/subscription/dlqtest/deadletters`, { headers: auth });
+      return ((await r.json()) as Letters).data.length === 2 ? true : undefined;
+    });
+    type Page = { data: { seq: number; payload: { data: { user_id: string } } }[] };
+    const page = async (query: string) =>
+      (await (
+        await fetch(`${api}/api/subscription/dlqtest/deadletters?${query}`, { headers: auth })
+      ).json()) as Page;
+    const first = await page("limit=1");
+    expect(first.data.map((d) => d.payload.data.user_id)).toEqual(["user456"]);
+    const next = await page(`limit=1&after=${first.data[0]!.seq}`);
+    expect(next.data.map((d) => d.payload.data.user_id)).toEqual(["user789"]);
+    expect((await page(`limit=1&after=${next.data[0]!.seq}`)).data).toEqual([]);
+    const badCursor = await fetch(`${api}/api/subscription/dlqtest/deadletters?after=-1`, {
+      headers: auth,
+    });
+    expect(badCursor.status).toBe(400);
+
     expect((await upsert(`${api}/dev/inbox/fixed`)).status).toBe(200);
     // Replays until the worker delivers with the new URL (a replay before it saw the change fails
     // again and comes back to the DLQ).
@@ -213,7 +239,7 @@ describe("segwatch dev", () => {
       const inbox = (await (await fetch(`${api}/dev/inbox/fixed`)).json()) as {
         data: { headers: Record<string, string>; body: { data: { user_id: string } } }[];
       };
-      if (inbox.data.length > 0) return inbox.data;
+      if (inbox.data.length >= 2) return inbox.data;
       const r = await fetch(`${api}/api/subscription/dlqtest/deadletters/replay`, {
         method: "POST",
         headers: auth,
@@ -222,9 +248,9 @@ describe("segwatch dev", () => {
       await new Promise((res) => setTimeout(res, 300));
       return undefined;
     });
-    expect(got).toHaveLength(1);
-    expect(got[0]!.body.data.user_id).toBe("user456");
-    expect(got[0]!.headers["webhook-id"]).toBe(letters[0]!.idempotency_key);
+    expect(got.map((g) => g.body.data.user_id).sort()).toEqual(["user456", "user789"]);
+    const replayed = got.find((g) => g.body.data.user_id === "user456")!;
+    expect(replayed.headers["webhook-id"]).toBe(letters[0]!.idempotency_key);
     await until("the DLQ emptied", async () => {
       const r = await fetch(`${api}/api/subscription/dlqtest/deadletters`, { headers: auth });
       return ((await r.json()) as Letters).data.length === 0 ? true : undefined;
