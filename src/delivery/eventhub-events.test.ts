@@ -77,7 +77,7 @@ describe("partitionKeyFor", () => {
   it("hashes keys longer than the service takes, the same value always to the same key", () => {
     const long = "x".repeat(200);
     const k = partitionKeyFor(payload({}), undefined, long);
-    expect(k).toMatch(/^[0-9a-f]{64}$/);
+    expect(k).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(partitionKeyFor(payload({ f: long }), "f", "u1")).toBe(k);
     expect(partitionKeyFor(payload({}), undefined, "x".repeat(128))).toBe("x".repeat(128));
   });

@@ -1,9 +1,9 @@
 // What a delivery becomes on an event hub: one event whose body is the payload exactly as the evaluator
 // published it, its partition key, and the batches that carry a `deliver` call's events. Pure.
 
-import { createHash } from "node:crypto";
 import type { DeliveryItem } from "./channel.ts";
 import { EVENTHUB_DEFAULTS } from "./defaults.ts";
+import { routingKey, withinCodePoints } from "./routing-key.ts";
 
 /** Application properties set on every event, so consumers can route without parsing the body. */
 export const EVENT_PROPERTY = {
@@ -60,25 +60,18 @@ export function eventTypesOf(payload: PayloadView): string[] {
   return out;
 }
 
-/**
- * The partition key of a message: the profile's `field` when the subscription names one and the
- * payload has a scalar value there, else the user's identity (what the worker orders by). Keys longer
- * than the service takes are replaced by their SHA-256, so one value still maps to one partition.
- */
+/** The partition key of a message (src/delivery/routing-key.ts: one rule for every channel). */
 export function partitionKeyFor(
   payload: PayloadView,
   field: string | undefined,
   userKey: string,
 ): string {
-  let key = userKey;
-  if (field !== undefined) {
-    const v = payload.data?.[field];
-    if ((typeof v === "string" && v !== "") || typeof v === "number" || typeof v === "boolean")
-      key = String(v);
-  }
-  return key.length <= EVENTHUB_DEFAULTS.maxPartitionKeyLength
-    ? key
-    : createHash("sha256").update(key).digest("hex");
+  return routingKey(
+    payload.data as Readonly<Record<string, unknown>> | undefined,
+    field,
+    userKey,
+    withinCodePoints(EVENTHUB_DEFAULTS.maxPartitionKeyLength),
+  );
 }
 
 export interface PreparedEvent {

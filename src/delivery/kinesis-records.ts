@@ -6,8 +6,8 @@
 // string or number, else the user's identity: either way the same user always maps to the same key,
 // so the same shard, and Kinesis keeps the order the worker sends a user's messages in.
 
-import { createHash } from "node:crypto";
 import { KINESIS_DEFAULTS } from "./defaults.ts";
+import { routingKey, withinCodePoints } from "./routing-key.ts";
 
 export interface KinesisLimits {
   readonly maxRecordsPerCall: number;
@@ -30,24 +30,23 @@ export type RecordResult =
   /** Over the per-record limit: no call can carry it. */
   | { readonly ok: false; readonly error: string };
 
-/**
- * The partition key of one message. A key longer than Kinesis allows becomes a digest of itself:
- * still one key per user, so order is kept.
- */
+/** The partition key of one message (src/delivery/routing-key.ts: one rule for every channel). */
 export function partitionKeyFor(
   body: Uint8Array,
   identifierField: string | undefined,
   userKey: string,
   maxLength: number = KINESIS_DEFAULTS.maxPartitionKeyLength,
 ): string {
-  const key = (identifierField && identifierValue(body, identifierField)) || userKey;
-  return fitsLength(key, maxLength)
-    ? key
-    : `sha256:${createHash("sha256").update(key).digest("hex")}`;
+  return routingKey(
+    identifierField === undefined ? undefined : payloadData(body),
+    identifierField,
+    userKey,
+    withinCodePoints(maxLength),
+  );
 }
 
-/** The identifier field's value from the payload's `data`, when it is a usable key. */
-export function identifierValue(body: Uint8Array, field: string): string | undefined {
+/** The payload's `data` (the profile), when the body is the JSON object it should be. */
+function payloadData(body: Uint8Array): Record<string, unknown> | undefined {
   let payload: unknown;
   try {
     payload = JSON.parse(
@@ -57,18 +56,7 @@ export function identifierValue(body: Uint8Array, field: string): string | undef
     return undefined;
   }
   const data = (payload as { data?: unknown } | null)?.data;
-  if (data === null || typeof data !== "object") return undefined;
-  let v = (data as Record<string, unknown>)[field];
-  // A nested profile field, written as a path (address.country).
-  if (v === undefined && field.includes(".")) {
-    v = data;
-    for (const part of field.split(".")) {
-      v = v !== null && typeof v === "object" ? (v as Record<string, unknown>)[part] : undefined;
-    }
-  }
-  if (typeof v === "string") return v === "" ? undefined : v;
-  if ((typeof v === "number" && Number.isFinite(v)) || typeof v === "bigint") return String(v);
-  return undefined;
+  return data !== null && typeof data === "object" ? (data as Record<string, unknown>) : undefined;
 }
 
 /** A message's record, or why Kinesis cannot take it. */
@@ -111,12 +99,4 @@ export function recordsForOneCall(
     n++;
   }
   return n;
-}
-
-/** At most `max` Unicode code points (Kinesis counts characters, not UTF-16 units). */
-function fitsLength(s: string, max: number): boolean {
-  if (s.length <= max) return true; // never more code points than UTF-16 units
-  let n = 0;
-  for (const _ of s) if (++n > max) return false;
-  return true;
 }

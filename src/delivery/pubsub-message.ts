@@ -12,9 +12,9 @@
 //                                cut at a slug boundary to the service's 1024-byte value limit, with
 //                                segwatch_segments_truncated = "true" when cut (the data has them all)
 
-import { createHash } from "node:crypto";
 import { PUBSUB_DEFAULTS } from "./defaults.ts";
 import type { DeliveryEnvelope } from "./envelope.ts";
+import { routingKey, withinUtf8Bytes } from "./routing-key.ts";
 
 export const PUBSUB_ATTRIBUTE = {
   subscriptionId: "segwatch_subscription_id",
@@ -82,31 +82,13 @@ export function buildPubSubMessage(
   };
 }
 
-/** The ordering key: the profile field when set and present, else the user's identity. */
+/** The ordering key (src/delivery/routing-key.ts: one rule for every channel). */
 export function orderingKeyFor(
   userKey: string,
   profile: Readonly<Record<string, unknown>>,
   field: string | undefined,
 ): string {
-  const value = field ? fieldValue(profile, field) : undefined;
-  const key = value ?? userKey;
-  return Buffer.byteLength(key) <= PUBSUB_DEFAULTS.maxOrderingKeyBytes
-    ? key
-    : `sha256:${createHash("sha256").update(key).digest("hex")}`;
-}
-
-/** A top-level field, else a dotted path into nested objects; scalars only, as a string. */
-function fieldValue(profile: Readonly<Record<string, unknown>>, field: string): string | undefined {
-  let v: unknown = profile[field];
-  if (v === undefined && field.includes(".")) {
-    v = profile;
-    for (const part of field.split(".")) {
-      v = typeof v === "object" && v !== null ? (v as Record<string, unknown>)[part] : undefined;
-    }
-  }
-  if (typeof v === "string") return v === "" ? undefined : v;
-  if (typeof v === "number" || typeof v === "boolean") return String(v);
-  return undefined;
+  return routingKey(profile, field, userKey, withinUtf8Bytes(PUBSUB_DEFAULTS.maxOrderingKeyBytes));
 }
 
 /** As many of `parts` as fit in `maxBytes` joined with commas. */
