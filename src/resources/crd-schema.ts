@@ -214,41 +214,54 @@ const webhookSchema = object(
   },
 );
 
-const kinesisSchema = object("Settings of the AWS Kinesis channel: one record per change.", {
-  required: {
-    region: string("The AWS region of the stream (us-east-1).", {
-      pattern: AWS_REGION_RE.source,
-    }),
-    stream: string("The Kinesis data stream: its name, or its ARN.", {
-      pattern: `${KINESIS_STREAM_NAME_RE.source}|${KINESIS_STREAM_ARN_RE.source}`,
-    }),
+const kinesisSchema = object(
+  "Settings of the AWS Kinesis channel: one record per change.",
+  {
+    required: {
+      region: string("The AWS region of the stream (us-east-1).", {
+        pattern: AWS_REGION_RE.source,
+      }),
+      stream: string("The Kinesis data stream: its name, or its ARN.", {
+        pattern: `${KINESIS_STREAM_NAME_RE.source}|${KINESIS_STREAM_ARN_RE.source}`,
+      }),
+    },
+    optional: {
+      roleArn: string(
+        "An IAM role to assume for writing to the stream (arn:aws:iam::<account>:role/<name>).",
+        { pattern: ROLE_ARN_PATTERN },
+      ),
+      externalId: string("The external id the role's trust policy requires, if any."),
+      identifierField: nonBlank(
+        "The profile field used as the record's partition key; falls back to the user's identity.",
+      ),
+      credentialsSecretRef: object(
+        "A Secret with AWS credentials (keys AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, optionally AWS_SESSION_TOKEN). Without it the delivery process's own AWS identity is used.",
+        { required: { name: nonBlank("Name of a Secret in the same namespace.") } },
+      ),
+      endpoint: string(
+        "An endpoint URL overriding AWS's (for Kinesis-compatible servers such as LocalStack).",
+        {
+          rules: [
+            {
+              rule: `self.matches(${celString(HTTP_URL_PATTERN)})`,
+              message: "kinesis.endpoint must be an http:// or https:// URL with a host",
+            },
+          ],
+        },
+      ),
+    },
   },
-  optional: {
-    roleArn: string(
-      "An IAM role to assume for writing to the stream (arn:aws:iam::<account>:role/<name>).",
-      { pattern: ROLE_ARN_PATTERN },
-    ),
-    externalId: string("The external id the role's trust policy requires, if any."),
-    identifierField: nonBlank(
-      "The profile field used as the record's partition key; falls back to the user's identity.",
-    ),
-    credentialsSecretRef: object(
-      "A Secret with AWS credentials (keys AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, optionally AWS_SESSION_TOKEN). Without it the delivery process's own AWS identity is used.",
-      { required: { name: nonBlank("Name of a Secret in the same namespace.") } },
-    ),
-    endpoint: string(
-      "An endpoint URL overriding AWS's (for Kinesis-compatible servers such as LocalStack).",
+  {
+    rules: [
       {
-        rules: [
-          {
-            rule: `self.matches(${celString(HTTP_URL_PATTERN)})`,
-            message: "kinesis.endpoint must be an http:// or https:// URL with a host",
-          },
-        ],
+        rule: "!has(self.externalId) || has(self.roleArn)",
+        message:
+          "kinesis.externalId is only sent when a role is assumed: give kinesis.roleArn as well",
+        fieldPath: ".externalId",
       },
-    ),
+    ],
   },
-});
+);
 
 const eventHubSchema = object("Settings of the Azure Event Hubs channel: one event per change.", {
   required: {
@@ -275,7 +288,16 @@ const pubsubSchema = object(
       }),
       topic: string(
         "The topic: its id in projectId, or its full name projects/<project>/topics/<id>.",
-        { pattern: `^(?:projects/[^/]+/topics/)?${TOPIC_ID_RE.source.slice(1)}` },
+        {
+          pattern: `^(?:projects/${PROJECT_ID_RE.source.slice(1, -1)}/topics/)?${TOPIC_ID_RE.source.slice(1)}`,
+          rules: [
+            {
+              // Google keeps topic ids starting with "goog" (any case) for itself.
+              rule: "!self.matches('^(projects/[^/]+/topics/)?[gG][oO][oO][gG]')",
+              message: 'pubsub.topic: a topic id must not start with "goog"',
+            },
+          ],
+        },
       ),
     },
     optional: {

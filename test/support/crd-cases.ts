@@ -94,6 +94,31 @@ export const CRD_CASES: readonly CrdCase[] = [
     valid: true,
   },
   {
+    name: "pub/sub with a topic of another project by its full name",
+    kind: "Subscription",
+    spec: {
+      channel: "pubsub",
+      segments: ["a"],
+      pubsub: { projectId: "my-project", topic: "projects/other-project/topics/triggers" },
+    },
+    valid: true,
+  },
+  {
+    name: "kinesis with an external id and its role",
+    kind: "Subscription",
+    spec: {
+      channel: "kinesis",
+      segments: ["a"],
+      kinesis: {
+        region: "us-east-1",
+        stream: "s",
+        roleArn: "arn:aws:iam::123456789012:role/segwatch",
+        externalId: "x-1",
+      },
+    },
+    valid: true,
+  },
+  {
     name: "backfill of one segment",
     kind: "Subscription",
     spec: webhook({ withBackfill: true }),
@@ -276,6 +301,30 @@ export const CRD_CASES: readonly CrdCase[] = [
     message: "kinesis.endpoint must be an http:// or https:// URL",
   },
   {
+    name: "a kinesis external id without a role",
+    kind: "Subscription",
+    spec: {
+      channel: "kinesis",
+      segments: ["a"],
+      kinesis: { region: "us-east-1", stream: "s", externalId: "x-1" },
+    },
+    valid: false,
+    rejectedBy: "cel",
+    message: "kinesis.externalId is only sent when a role is assumed",
+  },
+  {
+    name: "a pub/sub topic id starting with goog",
+    kind: "Subscription",
+    spec: {
+      channel: "pubsub",
+      segments: ["a"],
+      pubsub: { projectId: "my-project", topic: "projects/my-project/topics/GoogTriggers" },
+    },
+    valid: false,
+    rejectedBy: "cel",
+    message: 'a topic id must not start with "goog"',
+  },
+  {
     name: "a max backoff below the initial one",
     kind: "Subscription",
     spec: webhook({ delivery: { initialBackoff: "1m", maxBackoff: "30s" } }),
@@ -292,6 +341,18 @@ export const CRD_CASES: readonly CrdCase[] = [
     message: "delivery.timeout must be longer than 0",
   },
   // ---- Subscription: rejected by the structural schema ----
+  {
+    name: "a full topic name whose project is not a project id",
+    kind: "Subscription",
+    spec: {
+      channel: "pubsub",
+      segments: ["a"],
+      pubsub: { projectId: "my-project", topic: "projects/My_Project/topics/triggers" },
+    },
+    valid: false,
+    rejectedBy: "schema",
+    message: "spec.pubsub.topic",
+  },
   {
     name: "an unknown channel",
     kind: "Subscription",
