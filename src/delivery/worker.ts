@@ -31,7 +31,8 @@ import {
   type LaneSettings,
   LaneWorker,
 } from "./lane.ts";
-import { DeliveryLease, deliveryLeaseKey, type LeaseTiming } from "./lease.ts";
+import type { LeaseTiming } from "../nats/lease.ts";
+import { DeliveryLease, deliveryLeaseKey } from "./lease.ts";
 import { StatusWriter } from "./status-writer.ts";
 
 /** Registry keys of subscriptions (nats/names.ts registryKey.subscription). */
