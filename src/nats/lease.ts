@@ -140,6 +140,8 @@ export class KvLease {
       since: performance.now(),
     };
     let holder: string | undefined;
+    /** The last failure to read, reported once while it lasts. */
+    let failure: string | undefined;
     let cancelled = false;
     const wake: { fn: (() => void) | undefined } = { fn: undefined };
     this.#cancelAcquire = () => {
@@ -159,12 +161,12 @@ export class KvLease {
           const owner = revision === null ? undefined : leaseOwner(entry);
           if (owner !== undefined && owner !== holder) this.#events.waiting?.(owner);
           holder = owner;
+          failure = undefined;
         } catch (err) {
-          this.#events.log?.(
-            "reading the lease failed",
-            { key: this.#key, error: describe(err) },
-            "warn",
-          );
+          const error = describe(err);
+          if (error !== failure)
+            this.#events.log?.("reading the lease failed", { key: this.#key, error }, "warn");
+          failure = error;
         }
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, this.#timing.pollMs);

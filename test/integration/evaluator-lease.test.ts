@@ -39,6 +39,7 @@ const LEASE = { ttlMs: 2_000, renewMs: 400, pollMs: 50 };
 const WAIT_MS = 30_000;
 const USERS = 40;
 const ROUNDS = 20;
+const HALF = ROUNDS / 2;
 
 let server: NatsServer;
 let nc: NatsConnection;
@@ -123,14 +124,21 @@ async function setUp(): Promise<{ ns: string; subscriptionId: string }> {
 const users = Array.from({ length: USERS }, (_, i) => `user${i}`);
 const keyOf = (u: string) => identityOf({ user_id: u }, ["user_id"])!.key;
 
-/** Round r sets n = r for every user: odd rounds out of the segment, even rounds in. */
-async function publishRounds(ns: string): Promise<void> {
+/**
+ * Round r sets n = r for every user: odd rounds out of the segment, even rounds in. A round's events
+ * go out at once (a burst the evaluators work through in batches); rounds one after the other.
+ */
+async function publishRounds(ns: string, from: number, to: number): Promise<void> {
   const js = jetstream(nc);
-  for (let r = 1; r <= ROUNDS; r++) {
-    for (const u of users) {
-      const subject = eventSubject(ns, partitionOf(keyOf(u), PARTITIONS));
-      await js.publish(subject, JSON.stringify({ user_id: u, n: r }));
-    }
+  for (let r = from; r <= to; r++) {
+    await Promise.all(
+      users.map((u) =>
+        js.publish(
+          eventSubject(ns, partitionOf(keyOf(u), PARTITIONS)),
+          JSON.stringify({ user_id: u, n: r }),
+        ),
+      ),
+    );
   }
 }
 
@@ -153,12 +161,13 @@ async function deliveries(subscriptionId: string): Promise<Delivered[]> {
     inactive_threshold: 30_000_000_000,
   });
   const consumer = await jetstream(nc).consumers.get(DELIVERIES_STREAM, name);
+  // Exactly what is stored now, so no read waits for a batch to expire.
+  let left = (await consumer.info()).num_pending;
   const out: Delivered[] = [];
-  for (;;) {
-    const batch = await consumer.fetch({ max_messages: 500, expires: 1_000 });
-    let n = 0;
+  while (left > 0) {
+    const batch = await consumer.fetch({ max_messages: Math.min(left, 500), expires: WAIT_MS });
     for await (const m of batch) {
-      n++;
+      left--;
       const payload = m.json<TriggerPayload>();
       for (const e of payload.data.segment_events) {
         out.push({
@@ -169,7 +178,6 @@ async function deliveries(subscriptionId: string): Promise<Delivered[]> {
         });
       }
     }
-    if (n === 0) break;
   }
   await jsm.consumers.delete(DELIVERIES_STREAM, name);
   return out;
@@ -222,12 +230,12 @@ describe("evaluators sharing partitions through leases", () => {
     );
     expect(a.evaluator.held().filter((p) => b.evaluator.held().includes(p))).toEqual([]);
 
-    const publishing = publishRounds(ns);
-    await until("some deliveries", async () => (await deliveries(subscriptionId)).length > 40);
+    await publishRounds(ns, 1, HALF);
+    await until("some deliveries", async () => (await deliveries(subscriptionId)).length > 0);
+    // Stopped while the rest of the stream arrives: what it does not finish, the other one does.
     const [leaving, staying] = a.evaluator.held().length > 0 ? [a, b] : [b, a];
     const handed = leaving.evaluator.held();
-    await leaving.evaluator.stop();
-    await publishing;
+    await Promise.all([leaving.evaluator.stop(), publishRounds(ns, HALF + 1, ROUNDS)]);
     await until("the other holds every partition", () => sameSet(staying.evaluator.held(), ALL));
 
     expectEveryTransitionOnceInOrder(await allDelivered(subscriptionId));
@@ -245,11 +253,11 @@ describe("evaluators sharing partitions through leases", () => {
     );
     expect(b.evaluator.held()).toEqual([]);
 
-    const publishing = publishRounds(ns);
-    await until("some deliveries", async () => (await deliveries(subscriptionId)).length > 40);
-    // As a kill -9 looks to NATS: the connection goes, nothing is released or acked.
-    await a.conn.close();
-    await publishing;
+    await publishRounds(ns, 1, HALF);
+    await until("some deliveries", async () => (await deliveries(subscriptionId)).length > 0);
+    // As a kill -9 looks to NATS: the connection goes, nothing is released or acked; the rest of
+    // the stream arrives meanwhile.
+    await Promise.all([a.conn.close(), publishRounds(ns, HALF + 1, ROUNDS)]);
     await until("a stops itself", () =>
       ALL.every((p) =>
         a.logs.some((l) => l.startsWith(`warn partition ${p}: lease lost (not renewable`)),

@@ -399,7 +399,17 @@ function spawnEvaluator() {
   const main = join(import.meta.dirname, "..", "..", "src", "cli", "main.ts");
   return spawn(
     process.execPath,
-    [main, "evaluator", "--nats", server.url, "--partitions", String(PARTITIONS)],
+    // A short lease: the next evaluator takes over from a killed one after 2 s, not 15.
+    [
+      main,
+      "evaluator",
+      "--nats",
+      server.url,
+      "--partitions",
+      String(PARTITIONS),
+      "--lease-ttl",
+      "2",
+    ],
     {
       stdio: ["ignore", "ignore", "inherit"],
     },
