@@ -91,7 +91,7 @@ export class LeasedPartition {
         this.#end = resolve;
       });
       this.#acquired();
-      this.worker.consume(() => this.#lease.valid);
+      this.worker.consume(() => this.#lease.checkValid());
       const end = await ended;
       this.#end = undefined;
       if (end.kind === "lost") {

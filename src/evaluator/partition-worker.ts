@@ -78,6 +78,14 @@ export function partitionLeaseTiming(ttlMs: number): LeaseTiming {
   });
 }
 
+/** A worker used out of turn (consume() before the previous halt() ended). */
+export class PartitionWorkerError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "PartitionWorkerError";
+  }
+}
+
 /** The worker acted without a valid lease: another owner may already read the partition. */
 export class PartitionFencedError extends Error {
   readonly partition: number;
@@ -234,7 +242,7 @@ export class PartitionWorker {
   private readonly jobs: ScanJob[] = [];
   private wake: (() => void) | undefined;
   private running = false;
-  /** True while this worker may act for the partition (its lease is valid). */
+  /** True while this worker may act for the partition (its lease is valid); reports a loss itself. */
   private fence: () => boolean = () => false;
   private starting: Promise<void> | undefined;
   private halting: Promise<void> | undefined;
@@ -247,10 +255,6 @@ export class PartitionWorker {
     this.deps = deps;
   }
 
-  get consuming(): boolean {
-    return this.running;
-  }
-
   /**
    * Starts reading the partition (in the background, retrying while NATS is unavailable) until
    * `halt()`. `fence` says whether the worker still holds the partition: nothing is stored and the
@@ -258,7 +262,7 @@ export class PartitionWorker {
    */
   consume(fence: () => boolean): void {
     if (this.running || this.halting)
-      throw new Error(`partition ${this.partition}: already reading`);
+      throw new PartitionWorkerError(`partition ${this.partition}: consume() while still reading`);
     this.running = true;
     this.fence = fence;
     // Another owner may have changed the partition's profiles since this process last read them,

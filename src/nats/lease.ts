@@ -118,6 +118,17 @@ export class KvLease {
     return this.held && performance.now() - this.#validFrom < this.#validityMs;
   }
 
+  /**
+   * `valid`, for a holder about to act: a validity that ran out is reported as lost at once, before
+   * the watchdog's timer gets to run — a late renewal answer cannot then revive a lease its holder
+   * already stopped acting under.
+   */
+  checkValid(): boolean {
+    if (this.valid) return true;
+    if (this.held) this.#lose(this.#notRenewed());
+    return false;
+  }
+
   get key(): string {
     return this.#key;
   }
@@ -245,7 +256,7 @@ export class KvLease {
     this.#validFrom = sent;
     clearTimeout(this.#watchdog);
     this.#watchdog = setTimeout(
-      () => this.#lose(`not renewable: ${this.#lastError ?? "no answer to the renewal"}`),
+      () => this.#lose(this.#notRenewed()),
       Math.max(0, sent + this.#validityMs - performance.now()),
     );
     this.#watchdog.unref();
@@ -283,6 +294,10 @@ export class KvLease {
     }
     if (this.#state === "held")
       this.#scheduleRenewal(Math.max(0, sent + this.#timing.renewMs - performance.now()));
+  }
+
+  #notRenewed(): string {
+    return `not renewable: ${this.#lastError ?? "no answer to the renewal"}`;
   }
 
   #lose(reason: string): void {
