@@ -246,6 +246,8 @@ export class PartitionWorker {
   private fence: () => boolean = () => false;
   private starting: Promise<void> | undefined;
   private halting: Promise<void> | undefined;
+  /** Waiting for `whenReading()`. */
+  private readers: (() => void)[] = [];
   private loop: Promise<void> | undefined;
   private stopConsuming: (() => Promise<void>) | undefined;
   private timerHandle: NodeJS.Timeout | undefined;
@@ -274,8 +276,16 @@ export class PartitionWorker {
       job.position = 0;
     }
     this.starting = (async () => {
-      if (await this.openConsumer(false)) this.loop = this.run();
+      if (!(await this.openConsumer(false))) return;
+      this.loop = this.run();
+      for (const resolve of this.readers.splice(0)) resolve();
     })();
+  }
+
+  /** Resolves once the worker reads its partition (the consumer positioned and consumed). */
+  whenReading(): Promise<void> {
+    if (this.running && this.loop) return Promise.resolve();
+    return new Promise((resolve) => this.readers.push(resolve));
   }
 
   /**

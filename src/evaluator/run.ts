@@ -47,6 +47,11 @@ export interface Evaluator {
   /** The owned partitions this process holds the lease of, and reads, now. */
   held(): number[];
   /**
+   * Resolves once every owned partition is being read — never while another process holds one, so
+   * callers (tests, benchmarks) bound the wait.
+   */
+  reading(): Promise<void>;
+  /**
    * Stops taking events, finishes the batches in progress, releases the partitions' leases, closes
    * what it opened.
    */
@@ -210,6 +215,9 @@ export async function runEvaluator(opts: EvaluatorOptions = {}): Promise<Evaluat
 
   return {
     held: () => leased.filter((l) => l.held).map((l) => l.partition),
+    reading: async () => {
+      await Promise.all(workers.map((w) => w.whenReading()));
+    },
     async stop() {
       stopping = true;
       if (timer) clearTimeout(timer);
