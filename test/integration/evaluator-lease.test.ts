@@ -3,7 +3,7 @@
 // must be delivered exactly once, in each user's order, and the profiles must end right — through a
 // graceful stop of one evaluator mid-stream (the other takes over at once), and through one cut
 // off from NATS without releasing anything (the other takes over after the TTL, and the cut-off one
-// stops itself before that).
+// stops itself before that). A partition held elsewhere does not keep the others from being read.
 
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { type KV, Kvm } from "@nats-io/kv";
@@ -76,13 +76,13 @@ interface Started {
 }
 
 /** An evaluator on its own connection (as a process of its own), owning every partition. */
-async function startEvaluator(owner: string): Promise<Started> {
+async function startEvaluator(owner: string, owned: readonly number[] = ALL): Promise<Started> {
   const conn = await connect({ servers: server.url, noAsyncTraces: true });
   const logs: string[] = [];
   const evaluator = await runEvaluator({
     connection: conn,
     partitions: PARTITIONS,
-    owned: ALL,
+    owned,
     owner,
     lease: LEASE,
     log: (level, message, error) => logs.push(`${level} ${message}${error ? `: ${error}` : ""}`),
@@ -269,6 +269,16 @@ describe("evaluators sharing partitions through leases", () => {
     expectEveryTransitionOnceInOrder(await allDelivered(subscriptionId));
     await expectProfilesFinal(ns);
   }, 60_000);
+  it("reads the partitions nobody holds while it waits for one that another process holds", async () => {
+    const a = await startEvaluator("eval-a", [0]);
+    await until("a holds partition 0", () => sameSet(a.evaluator.held(), [0]));
+    const b = await startEvaluator("eval-b");
+    await until("b reads the other three", () => sameSet(b.evaluator.held(), [1, 2, 3]));
+    await until("b waits for a", () => b.logs.includes("info partition 0: waiting for eval-a"));
+    await a.evaluator.stop();
+    await until("b holds every partition", () => sameSet(b.evaluator.held(), ALL));
+    await withDeadline("b reads every partition", b.evaluator.reading());
+  });
 });
 
 function sameSet(a: readonly number[], b: readonly number[]): boolean {
