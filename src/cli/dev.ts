@@ -112,7 +112,7 @@ export async function runDev(opts: DevOptions): Promise<DevRun> {
     const partitions = env.SEGWATCH_PARTITIONS
       ? Number(env.SEGWATCH_PARTITIONS)
       : DEFAULT_PARTITIONS;
-    // One evaluator too: after a crash the next run reads its partitions again within seconds.
+    // Its partition leases are short too: after a crash the next run reads again within seconds.
     const evaluator = await runEvaluator({ connection: nc, partitions, lease: DEV_LEASE });
     stops.push(() => evaluator.stop());
 

@@ -1,6 +1,8 @@
 // `segwatch evaluator`: owns a set of event partitions, keeps a model per namespace from the
-// registry, and starts the partition workers. When segment definitions change it re-evaluates the
-// stored profiles; when a subscription asks for a backfill it runs one per partition.
+// registry, and starts the partition workers — each reads only while it holds its partition's lease
+// (partition-lease.ts), so processes that own the same partition take turns. When segment
+// definitions change it re-evaluates the stored profiles; when a subscription asks for a backfill it
+// runs one per partition.
 
 import { createHash, randomBytes } from "node:crypto";
 import { hostname } from "node:os";
