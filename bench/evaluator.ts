@@ -149,6 +149,7 @@ async function timeEvaluator(
     })),
   );
   const evaluator = await runEvaluator({ connection: nc, partitions: PARTITIONS, log: () => {} });
+  await evaluator.reading();
   const start = performance.now();
   await untilAllAcked(jsm);
   const seconds = (performance.now() - start) / 1000;

@@ -29,7 +29,7 @@ import {
 } from "../resources/types.ts";
 import { DevInbox, devInboxRoutes } from "./dev-inbox.ts";
 
-/** The delivery lease of `segwatch dev`'s single worker. */
+/** The leases of `segwatch dev`'s single delivery worker per channel and single evaluator. */
 const DEV_LEASE = { ttlMs: 5_000, renewMs: 1_000, pollMs: 500 } as const;
 
 /** Defaults of `segwatch dev`, each overridable by the environment or a flag. */
@@ -112,7 +112,8 @@ export async function runDev(opts: DevOptions): Promise<DevRun> {
     const partitions = env.SEGWATCH_PARTITIONS
       ? Number(env.SEGWATCH_PARTITIONS)
       : DEFAULT_PARTITIONS;
-    const evaluator = await runEvaluator({ connection: nc, partitions });
+    // Its partition leases are short too: after a crash the next run reads again within seconds.
+    const evaluator = await runEvaluator({ connection: nc, partitions, lease: DEV_LEASE });
     stops.push(() => evaluator.stop());
 
     // One worker per channel this version delivers to; a channel's SDK loads only once one of its

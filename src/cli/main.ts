@@ -8,6 +8,7 @@ import { natsConnectivity } from "../api/health.ts";
 import { jsonLogger, runStatus } from "../controller/index.ts";
 import { runDeliveryWorker } from "../delivery/run.ts";
 import { OwnershipError, partitionsOfReplica, replicaOrdinal } from "../evaluator/ownership.ts";
+import { partitionLeaseTiming } from "../evaluator/partition-worker.ts";
 import { runEvaluator } from "../evaluator/run.ts";
 import { connectNats, type NatsSettings, natsSettingsFromEnv } from "../nats/connection.ts";
 import { DEFAULT_PARTITIONS } from "../profile/identity.ts";
@@ -44,6 +45,13 @@ function parseInstant(value: string): number {
   if (Number.isNaN(ms))
     throw new InvalidArgumentError("expected an RFC 3339 timestamp, e.g. 2026-01-15T12:00:00Z");
   return ms;
+}
+
+function parsePositiveSeconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new InvalidArgumentError("expected a number of seconds above 0, e.g. 15 or 2.5");
+  return n;
 }
 
 function parsePositiveInt(value: string): number {
@@ -231,6 +239,14 @@ program
       .argParser(parsePositiveInt),
   )
   .option("--health-addr <host:port>", "where /healthz and /readyz listen (default none)")
+  .addOption(
+    new Option(
+      "--lease-ttl <seconds>",
+      "how long a partition's lease outlives its holder's last renewal: the failover time after a crash (default 15)",
+    )
+      .env("SEGWATCH_EVALUATOR_LEASE_TTL")
+      .argParser(parsePositiveSeconds),
+  )
   .action(
     async (opts: {
       nats?: string;
@@ -239,6 +255,7 @@ program
       replica?: string;
       replicas?: number;
       healthAddr?: string;
+      leaseTtl?: number;
     }) => {
       let owned = opts.owned ? parsePartitionList(opts.owned) : undefined;
       if (opts.replicas !== undefined && opts.replica === undefined) {
@@ -264,7 +281,8 @@ program
       }
       const health = opts.healthAddr ? parseHostPort(opts.healthAddr) : undefined;
       const nc = await connectNats("segwatch-evaluator", natsSettings(opts.nats));
-      // Live from the start; ready once the partition workers run, while NATS is connected.
+      // Live from the start; ready once the partition workers run (reading, or waiting for a
+      // partition's lease), while NATS is connected.
       let started = false;
       const probes = health
         ? await startHealthServer(health.host, health.port, [
@@ -276,7 +294,10 @@ program
         connection: nc,
         ...(opts.partitions ? { partitions: opts.partitions } : {}),
         ...(owned ? { owned } : {}),
+        ...(opts.leaseTtl ? { lease: partitionLeaseTiming(opts.leaseTtl * 1_000) } : {}),
       });
+      // Ready while waiting for a partition another process holds: a standby is healthy, and a
+      // rolling update must go on to the pod that holds it (its stop hands the lease over).
       started = true;
       await untilSignal();
       await probes?.close();

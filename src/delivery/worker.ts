@@ -18,6 +18,7 @@ import {
   type DeliveryRecord,
   type SubscriptionRecord,
 } from "../controller/records.ts";
+import type { LeaseTiming } from "../nats/lease.ts";
 import type { Lane } from "../nats/names.ts";
 import type { DeliveryChannel } from "./channel.ts";
 import { ensureDeliveryConsumers, LANES } from "./consumer-config.ts";
@@ -31,7 +32,7 @@ import {
   type LaneSettings,
   LaneWorker,
 } from "./lane.ts";
-import { DeliveryLease, deliveryLeaseKey, type LeaseTiming } from "./lease.ts";
+import { DeliveryLease, deliveryLeaseKey } from "./lease.ts";
 import { StatusWriter } from "./status-writer.ts";
 
 /** Registry keys of subscriptions (nats/names.ts registryKey.subscription). */

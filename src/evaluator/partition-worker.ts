@@ -16,6 +16,7 @@ import {
   type JsMsg,
 } from "@nats-io/jetstream";
 import { envelopeHeaders } from "../delivery/envelope.ts";
+import { checkLeaseTiming, type LeaseTiming } from "../nats/lease.ts";
 import { EVENTS_STREAM, HEADER, type Lane, partitionFilter } from "../nats/names.ts";
 import type { JetStreamPublisher } from "../nats/publisher.ts";
 import { type Identity, identityForKey, identityOf } from "../profile/identity.ts";
@@ -45,6 +46,56 @@ export const PARTITION_DEFAULTS = {
   /** How long an event may stay unacked before the server redelivers it. */
   ackWaitMs: 60_000,
 } as const;
+
+/**
+ * The lease a worker holds while it reads its partition (nats/lease.ts, key `leases.evaluate.p<N>`).
+ * A crashed holder's partition waits `ttlMs` for a new owner; a holder that cannot renew stops itself
+ * `ttlMs − renewMs` after its last renewal was sent, so it has stopped reading and storing `renewMs`
+ * before anyone can take over. Unlike the delivery lease (which must outlast the ack wait, so that a
+ * dead worker's messages are back in order before a successor reads), the TTL need not exceed
+ * `ackWaitMs`: a new owner deletes and recreates the consumer at the ack floor, which drops what the
+ * old one held.
+ */
+export const PARTITION_LEASE_DEFAULTS = {
+  /** Failover time after a crash; also how long a holder rides out NATS being unreachable (− renewMs). */
+  ttlMs: 15_000,
+  /** The margin between a cut-off holder stopping and the earliest takeover. */
+  renewMs: 3_000,
+  /** How often a standby looks at the lease: the handover delay after a graceful stop. */
+  pollMs: 500,
+} as const;
+
+/**
+ * The lease timing for a chosen TTL, in the defaults' proportions: renewals a fifth of the TTL, a
+ * standby looking every tenth of it (at most every `pollMs`).
+ */
+export function partitionLeaseTiming(ttlMs: number): LeaseTiming {
+  const d = PARTITION_LEASE_DEFAULTS;
+  return checkLeaseTiming({
+    ttlMs,
+    renewMs: (ttlMs * d.renewMs) / d.ttlMs,
+    pollMs: Math.min(d.pollMs, ttlMs / 10),
+  });
+}
+
+/** A worker used out of turn (consume() before the previous halt() ended). */
+export class PartitionWorkerError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "PartitionWorkerError";
+  }
+}
+
+/** The worker acted without a valid lease: another owner may already read the partition. */
+export class PartitionFencedError extends Error {
+  readonly partition: number;
+
+  constructor(partition: number, action: string) {
+    super(`partition ${partition}: not holding its lease any more; did not ${action}`);
+    this.name = "PartitionFencedError";
+    this.partition = partition;
+  }
+}
 
 export interface PartitionDeps {
   readonly js: JetStreamClient;
@@ -200,6 +251,12 @@ export class PartitionWorker {
   private readonly jobs: ScanJob[] = [];
   private wake: (() => void) | undefined;
   private running = false;
+  /** True while this worker may act for the partition (its lease is valid); reports a loss itself. */
+  private fence: () => boolean = () => false;
+  private starting: Promise<void> | undefined;
+  private halting: Promise<void> | undefined;
+  /** Waiting for `whenReading()`. */
+  private readers: (() => void)[] = [];
   private loop: Promise<void> | undefined;
   private stopConsuming: (() => Promise<void>) | undefined;
   private timerHandle: NodeJS.Timeout | undefined;
@@ -209,11 +266,73 @@ export class PartitionWorker {
     this.deps = deps;
   }
 
-  async start(): Promise<void> {
+  /**
+   * Starts reading the partition (in the background, retrying while NATS is unavailable) until
+   * `halt()`. `fence` says whether the worker still holds the partition: nothing is stored and the
+   * consumer is not repositioned without it.
+   */
+  consume(fence: () => boolean): void {
+    if (this.running || this.halting)
+      throw new PartitionWorkerError(`partition ${this.partition}: consume() while still reading`);
     this.running = true;
-    await this.positionConsumer();
-    await this.startConsuming();
-    this.loop = this.run();
+    this.fence = fence;
+    // Another owner may have changed the partition's profiles since this process last read them,
+    // and created new ones: forget the cache and list the profiles again for the scans.
+    this.deps.profiles.evictPartition(this.partition);
+    this.queue.splice(0);
+    for (const job of this.jobs) {
+      job.keys = undefined;
+      job.position = 0;
+    }
+    this.starting = (async () => {
+      if (!(await this.openConsumer(false))) return;
+      this.loop = this.run();
+      for (const resolve of this.readers.splice(0)) resolve();
+    })();
+  }
+
+  /** Resolves once the worker reads its partition (the consumer positioned and consumed). */
+  whenReading(): Promise<void> {
+    if (this.running && this.loop) return Promise.resolve();
+    return new Promise((resolve) => this.readers.push(resolve));
+  }
+
+  /**
+   * Stops reading. "finish" (SIGTERM): completes the batch in progress and stores what was processed;
+   * events not processed are replayed, in order, by the next owner. "drop" (the lease was lost):
+   * stops at once and forgets everything not yet stored, acking nothing — the next owner replays it
+   * under the same idempotency keys, and profiles skip what they already applied (lastSeq).
+   */
+  halt(mode: "finish" | "drop"): Promise<void> {
+    this.halting ??= this.doHalt(mode);
+    return this.halting;
+  }
+
+  private async doHalt(mode: "finish" | "drop"): Promise<void> {
+    this.running = false;
+    const closing = this.closeConsumer();
+    this.signal();
+    await closing;
+    await this.starting;
+    await this.loop;
+    if (this.timerHandle) clearTimeout(this.timerHandle);
+    this.timerHandle = undefined;
+    if (mode === "finish") {
+      await this.persist().catch((err) =>
+        this.deps.log("error", `partition ${this.partition}: final store failed`, err),
+      );
+    } else {
+      this.dropWindow();
+      this.queue.splice(0);
+      this.deps.profiles.evictPartition(this.partition);
+    }
+    this.starting = undefined;
+    this.loop = undefined;
+    this.halting = undefined;
+  }
+
+  private throwUnlessFenced(action: string): void {
+    if (!this.fence()) throw new PartitionFencedError(this.partition, action);
   }
 
   /**
@@ -227,6 +346,7 @@ export class PartitionWorker {
     let floor = 0;
     try {
       floor = (await jsm.consumers.info(EVENTS_STREAM, name)).ack_floor.stream_seq;
+      this.throwUnlessFenced("reposition the consumer");
       await jsm.consumers.delete(EVENTS_STREAM, name);
     } catch (err) {
       // No consumer yet: start from the beginning of the stream. Anything else is not guessed at.
@@ -235,6 +355,7 @@ export class PartitionWorker {
       if (!notFound) throw err;
     }
     const config = evaluatorConsumerConfig(this.partition);
+    this.throwUnlessFenced("reposition the consumer");
     await jsm.consumers.add(
       EVENTS_STREAM,
       floor > 0
@@ -248,36 +369,65 @@ export class PartitionWorker {
       EVENTS_STREAM,
       evaluatorConsumerName(this.partition),
     );
+    // Messages a closed consumer still hands to its callback belong to an earlier position of the
+    // consumer: processed after a repositioning they would overtake older events.
+    let current = true;
     const messages = await consumer.consume({
       max_messages: PARTITION_DEFAULTS.maxBatch,
       callback: (m) => {
+        if (!current) return;
         this.queue.push(m);
         this.signal();
       },
     });
     this.stopConsuming = async () => {
       this.stopConsuming = undefined;
+      current = false;
       await messages.close();
     };
+    // Halted while the consumer was being opened.
+    if (!this.running) await this.closeConsumer();
+  }
+
+  /** Stops the pulls at once (unsubscribing is synchronous); resolves when the iterator is done. */
+  private async closeConsumer(): Promise<void> {
+    try {
+      await this.stopConsuming?.();
+    } catch (err) {
+      this.deps.log("warn", `partition ${this.partition}: closing the consumer failed`, err);
+    }
+  }
+
+  /** Positions the consumer and consumes, retrying while running; false when halted first. */
+  private async openConsumer(pauseFirst: boolean): Promise<boolean> {
+    let pause = pauseFirst;
+    while (this.running) {
+      if (pause) await new Promise((r) => setTimeout(r, RETRY_DELAY_MS));
+      pause = true;
+      if (!this.running) break;
+      try {
+        await this.positionConsumer();
+        await this.startConsuming();
+        return this.running;
+      } catch (err) {
+        if (err instanceof PartitionFencedError) {
+          this.running = false; // the lease's loss is reported to whoever halts this worker
+          break;
+        }
+        this.deps.log("warn", `partition ${this.partition}: cannot consume yet`, err);
+      }
+    }
+    return false;
   }
 
   /**
-   * Stops taking events and finishes the batch in progress, storing what was processed; events not
-   * processed are replayed, in order, by the next owner of the partition.
+   * Re-evaluates every stored profile of the namespace for the changed segments. A scan of the same
+   * definitions already waiting is not queued twice.
    */
-  async stop(): Promise<void> {
-    this.running = false;
-    await this.stopConsuming?.();
-    this.signal();
-    await this.loop;
-    if (this.timerHandle) clearTimeout(this.timerHandle);
-    await this.persist().catch((err) =>
-      this.deps.log("error", `partition ${this.partition}: final store failed`, err),
-    );
-  }
-
-  /** Re-evaluates every stored profile of the namespace for the changed segments. */
   reevaluate(namespace: string, segmentIds: readonly string[], version: string): void {
+    const same = (j: ScanJob) =>
+      j.kind === "reevaluate" && j.namespace === namespace && j.version === version;
+    if (this.jobs.some(same)) return;
     this.enqueue({ namespace, kind: "reevaluate", segmentIds, version, position: 0, members: 0 });
   }
 
@@ -319,9 +469,8 @@ export class PartitionWorker {
           try {
             await this.persist();
           } catch (err) {
-            this.deps.log("error", `partition ${this.partition}: storing profiles failed`, err);
             this.dropWindow();
-            await this.restartConsuming();
+            await this.recover(err, "storing profiles failed");
           }
           continue;
         }
@@ -341,14 +490,23 @@ export class PartitionWorker {
       try {
         await this.processBatch();
       } catch (err) {
-        this.deps.log(
-          "error",
-          `partition ${this.partition}: batch failed; its events will be redelivered`,
-          err,
-        );
-        await this.restartConsuming();
+        await this.recover(err, "batch failed; its events will be redelivered");
       }
     }
+  }
+
+  /** After a failed batch or store: consume again, unless the partition is not ours any more. */
+  private async recover(err: unknown, what: string): Promise<void> {
+    if (err instanceof PartitionFencedError || !this.fence()) {
+      // The lease's loss is being reported: stop reading, and let the halt forget the rest.
+      this.deps.log("info", `partition ${this.partition}: lease no longer valid; window dropped`);
+      this.running = false;
+      await this.closeConsumer();
+      return;
+    }
+    if (!this.running) return;
+    this.deps.log("error", `partition ${this.partition}: ${what}`, err);
+    await this.restartConsuming();
   }
 
   private readonly window = new Window();
@@ -420,18 +578,9 @@ export class PartitionWorker {
 
   /** After a failed batch: drop what was received and consume again from the oldest unacked event. */
   private async restartConsuming(): Promise<void> {
-    await this.stopConsuming?.().catch(() => {});
+    await this.closeConsumer();
     this.queue.splice(0);
-    while (this.running) {
-      await new Promise((r) => setTimeout(r, RETRY_DELAY_MS));
-      try {
-        await this.positionConsumer();
-        await this.startConsuming();
-        return;
-      } catch (err) {
-        this.deps.log("warn", `partition ${this.partition}: cannot consume yet`, err);
-      }
-    }
+    await this.openConsumer(true);
   }
 
   /** The profile a window holds (possibly not yet stored), else the stored one. */
@@ -659,6 +808,9 @@ export class PartitionWorker {
   private async persist(): Promise<void> {
     const w = this.window;
     if (w.empty) return;
+    // A profile written by two owners could lose events; acks after a stored window are harmless
+    // (what they acknowledge is stored), so the check guards the write.
+    this.throwUnlessFenced("store profiles");
     await this.deps.profiles.saveAll(
       [...w.dirty].map(([kvKey, { profile }]) => ({ kvKey, profile })),
     );

@@ -105,6 +105,16 @@ export class ProfileStore {
     }
   }
 
+  /**
+   * Forgets what is cached of a partition, found or absent (another owner may have written it since
+   * this process read it).
+   */
+  evictPartition(partition: number): void {
+    const inPartition = (k: string) => k.split(".", 2)[1] === String(partition);
+    for (const k of [...this.cache.keys()]) if (inPartition(k)) this.cache.delete(k);
+    for (const k of [...this.absent]) if (inPartition(k)) this.absent.delete(k);
+  }
+
   /** Forgets a namespace's cached profiles (its schema changed: stored values are coerced again). */
   evictNamespace(namespace: string): void {
     const prefix = `${namespace}.`;

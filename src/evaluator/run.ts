@@ -1,17 +1,22 @@
 // `segwatch evaluator`: owns a set of event partitions, keeps a model per namespace from the
-// registry, and starts the partition workers. When segment definitions change it re-evaluates the
-// stored profiles; when a subscription asks for a backfill it runs one per partition.
+// registry, and starts the partition workers — each reads only while it holds its partition's lease
+// (partition-lease.ts), so processes that own the same partition take turns. When segment
+// definitions change it re-evaluates the stored profiles; when a subscription asks for a backfill it
+// runs one per partition.
 
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { RegistryCache } from "../controller/registry-cache.ts";
 import { bootstrap } from "../nats/bootstrap.ts";
 import { connectNats, type NatsSettings } from "../nats/connection.ts";
+import type { LeaseTiming } from "../nats/lease.ts";
 import { JetStreamPublisher } from "../nats/publisher.ts";
 import { DEFAULT_PARTITIONS } from "../profile/identity.ts";
 import { NamespaceModel } from "./model.ts";
-import { PartitionWorker } from "./partition-worker.ts";
+import { LeasedPartition } from "./partition-lease.ts";
+import { PARTITION_LEASE_DEFAULTS, PartitionWorker } from "./partition-worker.ts";
 import { ProfileStore } from "./profile-store.ts";
 import { KvStats } from "./stats.ts";
 
@@ -26,15 +31,32 @@ export interface EvaluatorOptions {
   readonly connection?: NatsConnection;
   /** Total number of event partitions (must match the API's). */
   readonly partitions?: number;
-  /** The partitions this process owns (default all). */
+  /**
+   * The partitions this process owns (default all). Each is read only while this process holds its
+   * lease; an owned partition another process reads is waited for.
+   */
   readonly owned?: readonly number[];
+  /** Timing of the partition leases (default PARTITION_LEASE_DEFAULTS). */
+  readonly lease?: Partial<LeaseTiming>;
+  /** This process's name in the leases (default host-pid-random). */
+  readonly owner?: string;
   /** The clock (tests move it); default Date.now. */
   readonly clock?: () => number;
   readonly log?: (level: "info" | "warn" | "error", message: string, error?: unknown) => void;
 }
 
 export interface Evaluator {
-  /** Stops taking events, finishes the batches in progress, closes what it opened. */
+  /** The owned partitions this process holds the lease of, and reads, now. */
+  held(): number[];
+  /**
+   * Resolves once every owned partition is being read — never while another process holds one, so
+   * callers (tests, benchmarks) bound the wait.
+   */
+  reading(): Promise<void>;
+  /**
+   * Stops taking events, finishes the batches in progress, releases the partitions' leases, closes
+   * what it opened.
+   */
   stop(): Promise<void>;
 }
 
@@ -86,6 +108,26 @@ export async function runEvaluator(opts: EvaluatorOptions = {}): Promise<Evaluat
       }),
   );
 
+  const owner = opts.owner ?? `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+  const timing = { ...PARTITION_LEASE_DEFAULTS, ...opts.lease };
+  const leased = workers.map(
+    (worker) =>
+      new LeasedPartition(worker, {
+        kv: buckets.status,
+        owner,
+        timing,
+        log,
+        // Profiles may have changed while another process held the partition: scan them as a
+        // fresh start does (due time boundaries, timers); unchanged memberships yield nothing.
+        acquired: () => {
+          for (const [namespace, model] of models) {
+            const all = [...model.segments.keys()];
+            if (all.length > 0) worker.reevaluate(namespace, all, versionOf(model, all));
+          }
+        },
+      }),
+  );
+
   /** The backfills a model asks for that a partition has not finished, as (worker, job) pairs. */
   const backfillsOf = async (model: NamespaceModel) => {
     const out: { worker: PartitionWorker; subscriptionId: string; requestedAt: string }[] = [];
@@ -125,7 +167,7 @@ export async function runEvaluator(opts: EvaluatorOptions = {}): Promise<Evaluat
     if (changed.length > 0) {
       // The re-evaluation is resumable per (definitions) version: a restart with the same
       // definitions continues the scan, a new edit starts over.
-      const version = digest(changed.map((id) => `${id}@${model.definitionOf(id) ?? "deleted"}`));
+      const version = versionOf(model, changed);
       for (const w of workers) w.reevaluate(namespace, changed, version);
     }
   };
@@ -166,21 +208,34 @@ export async function runEvaluator(opts: EvaluatorOptions = {}): Promise<Evaluat
   );
   for (const ns of namespaces) await installOrRetry(ns, true);
 
-  for (const w of workers) await w.start();
-  log("info", `evaluator: ${owned.length} of ${partitions} partitions, ${models.size} namespaces`);
+  // In the background: a partition another process holds is waited for without holding up the rest.
+  for (const l of leased) l.start();
+  log(
+    "info",
+    `evaluator ${owner}: ${owned.length} of ${partitions} partitions, ${models.size} namespaces`,
+  );
 
   return {
+    held: () => leased.filter((l) => l.held).map((l) => l.partition),
+    reading: async () => {
+      await Promise.all(workers.map((w) => w.whenReading()));
+    },
     async stop() {
       stopping = true;
       if (timer) clearTimeout(timer);
       registry.stop();
       await applying;
-      await Promise.all(workers.map((w) => w.stop()));
+      await Promise.all(leased.map((l) => l.stop()));
       await stats.stop();
       publisher.close();
       if (!opts.connection) await nc.drain();
     },
   };
+}
+
+/** Names a scan of these segments' current definitions (its deliveries' idempotency keys). */
+function versionOf(model: NamespaceModel, segmentIds: readonly string[]): string {
+  return digest(segmentIds.map((id) => `${id}@${model.definitionOf(id) ?? "deleted"}`));
 }
 
 function digest(parts: readonly string[]): string {

@@ -73,3 +73,11 @@ export const statusKey = {
   segment: (namespace: string, id: string) => `segments.${namespace}.${id}`,
   subscription: (namespace: string, id: string) => `subscriptions.${namespace}.${id}`,
 } as const;
+
+/**
+ * The lease of one evaluator partition (KV segwatch-status), beside the delivery pools'
+ * `leases.deliver.<pool>`: whoever holds it is the partition's only reader.
+ */
+export function evaluatorLeaseKey(partition: number): string {
+  return `leases.evaluate.p${partition}`;
+}

@@ -333,8 +333,10 @@ describe("evaluator", () => {
       segment(ns, "seg1", "even", "FILTER n % 2 == 0"),
       subscription(ns, "subheld", ["seg1"]),
     ]);
-    // The durable consumer exists once an evaluator has run.
-    await (await start()).stop();
+    // The durable consumer exists once an evaluator has read the partitions.
+    const first = await start();
+    await first.reading();
+    await first.stop();
     running.splice(0);
     const partition = partitionOf(userKeyOf("held"), PARTITIONS);
     await collect(ns, [{ user_id: "held", n: 2 }]);
@@ -399,7 +401,17 @@ function spawnEvaluator() {
   const main = join(import.meta.dirname, "..", "..", "src", "cli", "main.ts");
   return spawn(
     process.execPath,
-    [main, "evaluator", "--nats", server.url, "--partitions", String(PARTITIONS)],
+    // A short lease: the next evaluator takes over from a killed one after 2 s, not 15.
+    [
+      main,
+      "evaluator",
+      "--nats",
+      server.url,
+      "--partitions",
+      String(PARTITIONS),
+      "--lease-ttl",
+      "2",
+    ],
     {
       stdio: ["ignore", "ignore", "inherit"],
     },
