@@ -4,7 +4,7 @@
 //   throughput — events per second from the first POST until the last webhook arrived
 //   latency    — p50 / p99 from a POST to the webhook it caused, at half that rate
 // Every event flips one segment for its user, so every event makes exactly one delivery.
-// Target (issue 3): p99 under 50 ms at half the throughput.
+// Target (issue 3): p99 under 50 ms at half the throughput (the median of the rounds' p99s).
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Pool } from "undici";
 import { freePort } from "../test/support/free-port.ts";
-import { environment, writeResult } from "./harness.ts";
+import { environment, median, writeResult } from "./harness.ts";
 
 const SEGMENTS = 100;
 const SUBSCRIPTIONS = 10;
@@ -27,18 +27,27 @@ export interface EndToEndResult {
   readonly segments: number;
   readonly subscriptions: number;
   readonly throughput: { readonly events: number; readonly eventsPerSecond: number };
+  /** Medians over the rounds of each round's p50 and p99; the max over all rounds. */
   readonly latency: {
     readonly events: number;
+    readonly rounds: number;
     readonly ratePerSecond: number;
     readonly p50Ms: number;
     readonly p99Ms: number;
     readonly maxMs: number;
+    readonly perRound: readonly {
+      readonly p50Ms: number;
+      readonly p99Ms: number;
+      readonly maxMs: number;
+    }[];
   };
 }
 
 export async function runEndToEndBench(opts: {
   events: number;
+  /** Events per latency round. */
   latencyEvents: number;
+  latencyRounds: number;
 }): Promise<EndToEndResult> {
   const receiver = await startReceiver();
   const port = await freePort();
@@ -76,26 +85,34 @@ export async function runEndToEndBench(opts: {
     await receiver.until(before + events.length);
     const eventsPerSecond = events.length / ((performance.now() - start) / 1000);
 
+    // Several short rounds rather than one long one: a p99 is the median of the rounds' p99s (the
+    // machine is shared, and one pause of another process would otherwise decide the figure).
     const rate = eventsPerSecond / 2;
-    const latencies = await paced(
-      pool,
-      receiver,
-      Array.from({ length: opts.latencyEvents }, event),
-      rate,
-    );
-    latencies.sort((a, b) => a - b);
-    const pct = (p: number) =>
-      latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!;
+    const perRound: { p50Ms: number; p99Ms: number; maxMs: number }[] = [];
+    for (let r = 0; r < opts.latencyRounds; r++) {
+      const latencies = await paced(
+        pool,
+        receiver,
+        Array.from({ length: opts.latencyEvents }, event),
+        rate,
+      );
+      latencies.sort((a, b) => a - b);
+      const pct = (p: number) =>
+        latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!;
+      perRound.push({ p50Ms: pct(0.5), p99Ms: pct(0.99), maxMs: latencies[latencies.length - 1]! });
+    }
     return {
       segments: SEGMENTS,
       subscriptions: SUBSCRIPTIONS,
       throughput: { events: events.length, eventsPerSecond },
       latency: {
-        events: latencies.length,
+        events: opts.latencyEvents,
+        rounds: opts.latencyRounds,
         ratePerSecond: rate,
-        p50Ms: pct(0.5),
-        p99Ms: pct(0.99),
-        maxMs: latencies[latencies.length - 1]!,
+        p50Ms: median(perRound.map((x) => x.p50Ms)),
+        p99Ms: median(perRound.map((x) => x.p99Ms)),
+        maxMs: Math.max(...perRound.map((x) => x.maxMs)),
+        perRound,
       },
     };
   } finally {
@@ -254,7 +271,8 @@ export function reportEndToEnd(r: EndToEndResult): string[] {
   return [
     `end to end — collect → evaluate → webhook, ${r.segments} segments, ${r.subscriptions} subscriptions`,
     `  throughput              ${r.throughput.eventsPerSecond.toFixed(0)} events/s (${r.throughput.events} events, one webhook each)`,
-    `  latency at ${r.latency.ratePerSecond.toFixed(0)}/s        p50 ${r.latency.p50Ms.toFixed(1)} ms, p99 ${r.latency.p99Ms.toFixed(1)} ms, max ${r.latency.maxMs.toFixed(1)} ms (${r.latency.events} events)`,
+    `  latency at ${r.latency.ratePerSecond.toFixed(0)}/s        p50 ${r.latency.p50Ms.toFixed(1)} ms, p99 ${r.latency.p99Ms.toFixed(1)} ms (medians of ${r.latency.rounds} rounds of ${r.latency.events} events), max ${r.latency.maxMs.toFixed(1)} ms`,
+    `  p99 per round           ${r.latency.perRound.map((x) => x.p99Ms.toFixed(1)).join(", ")} ms`,
   ];
 }
 

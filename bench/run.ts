@@ -72,13 +72,17 @@ const collectResult = await runCollectBench({
 for (const line of reportCollect(collectResult)) console.log(line);
 console.log(`  → ${saveCollect(collectResult)}`);
 
-const evaluatorResult = await runEvaluatorBench({ events: quick ? 10_000 : 20_000 });
+const evaluatorResult = await runEvaluatorBench({
+  events: quick ? 10_000 : 20_000,
+  rounds: quick ? 2 : 5,
+});
 for (const line of reportEvaluator(evaluatorResult)) console.log(line);
 console.log(`  → ${saveEvaluator(evaluatorResult)}`);
 
 const endToEndResult = await runEndToEndBench({
   events: quick ? 3_000 : 10_000,
-  latencyEvents: quick ? 1_000 : 4_000,
+  latencyEvents: quick ? 1_000 : 2_500,
+  latencyRounds: quick ? 2 : 5,
 });
 for (const line of reportEndToEnd(endToEndResult)) console.log(line);
 console.log(`  → ${saveEndToEnd(endToEndResult)}`);

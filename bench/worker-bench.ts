@@ -3,7 +3,7 @@
 // subscription per round until drained, timed from the record's arrival. Each bench keeps its own
 // baseline (the raw client) and its own result format.
 
-import { type JetStreamManager, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { ConsumerManager } from "../src/controller/consumers.ts";
 import { DELIVERY_DEFAULTS, type SubscriptionRecord } from "../src/controller/records.ts";
@@ -13,6 +13,7 @@ import { envelopeHeaders } from "../src/delivery/envelope.ts";
 import { DeliveryWorker } from "../src/delivery/worker.ts";
 import { bootstrap } from "../src/nats/bootstrap.ts";
 import { deliverySubject, registryKey } from "../src/nats/names.ts";
+import { JetStreamPublisher } from "../src/nats/publisher.ts";
 import type { Channel } from "../src/resources/types.ts";
 import { median } from "./harness.ts";
 
@@ -73,14 +74,15 @@ export async function publishRound(
   subscriptionId: string,
   messages: number,
 ): Promise<void> {
-  const js = jetstream(nc);
+  const publisher = new JetStreamPublisher(nc);
   const subject = deliverySubject(channel, subscriptionId, "live");
-  for (let i = 0; i < messages; i += PUBLISH_WINDOW) {
-    const acks = [];
-    for (let j = i; j < Math.min(messages, i + PUBLISH_WINDOW); j++) {
-      const user = benchUser(j);
-      acks.push(
-        js.publish(subject, benchPayload(subscriptionId, user, j), {
+  try {
+    await publisher.publishAll(
+      Array.from({ length: messages }, (_, j) => {
+        const user = benchUser(j);
+        return {
+          subject,
+          data: benchPayload(subscriptionId, user, j),
           headers: envelopeHeaders({
             msgId: `${subscriptionId}:${j}`,
             namespace: BENCH_NAMESPACE,
@@ -88,10 +90,12 @@ export async function publishRound(
             userKey: user,
             lane: "live",
           }),
-        }),
-      );
-    }
-    await Promise.all(acks);
+        };
+      }),
+      PUBLISH_WINDOW,
+    );
+  } finally {
+    publisher.close();
   }
 }
 
