@@ -294,7 +294,7 @@ const pubsubSchema = object(
             {
               // Google keeps topic ids starting with "goog" (any case) for itself.
               rule: "!self.matches('^(projects/[^/]+/topics/)?[gG][oO][oO][gG]')",
-              message: 'pubsub.topic: a topic id must not start with "goog"',
+              message: "pubsub.topic: a topic id must not start with goog (Google keeps those)",
             },
           ],
         },

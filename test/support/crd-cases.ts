@@ -322,7 +322,7 @@ export const CRD_CASES: readonly CrdCase[] = [
     },
     valid: false,
     rejectedBy: "cel",
-    message: 'a topic id must not start with "goog"',
+    message: "a topic id must not start with goog",
   },
   {
     name: "a max backoff below the initial one",
