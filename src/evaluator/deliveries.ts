@@ -24,7 +24,8 @@ export type Cause =
 export interface OutgoingDelivery {
   readonly subject: string;
   readonly envelope: DeliveryEnvelope;
-  readonly payload: TriggerPayload;
+  /** The payload as published: the brief's v2 JSON (a TriggerPayload). */
+  readonly body: string;
 }
 
 export function idempotencyKey(cause: Cause, profileKey: string, subscriptionId: string): string {
@@ -70,6 +71,8 @@ export function deliveriesFor(
   }
   const lane: Lane = laneOverride ?? (cause.kind === "backfill" ? "backfill" : "live");
   const out: OutgoingDelivery[] = [];
+  // Every subscription that sends all fields sends the same text for them.
+  const allFields = { json: undefined as string | undefined };
   for (const { sub, events } of bySubscription.values()) {
     out.push({
       subject: deliverySubject(sub.channel, sub.id, lane),
@@ -80,11 +83,33 @@ export function deliveriesFor(
         userKey: profile.key,
         lane,
       },
-      payload: buildPayload(profile, sub, events),
+      body: payloadJson(profile, sub, events, allFields),
     });
   }
   return out;
 }
+
+/**
+ * `JSON.stringify(buildPayload(profile, sub, events))`, without copying the profile's fields into a
+ * new object for each message: a profile has hundreds of fields, and the copy and its garbage cost
+ * more than the evaluation. `allFields.json` keeps the fields' JSON for the next subscription.
+ */
+export function payloadJson(
+  profile: Profile,
+  sub: SubscriptionRecord,
+  events: readonly SegmentEvent[],
+  allFields: { json?: string | undefined } = {},
+): string {
+  // A profile field named segment_events is replaced by the events, as buildPayload does.
+  if (sub.fields.length > 0 || Object.hasOwn(profile.fields, SEGMENT_EVENTS))
+    return JSON.stringify(buildPayload(profile, sub, events));
+  allFields.json ??= JSON.stringify(profile.fields);
+  const fields = allFields.json;
+  const open = fields.length > 2 ? `${fields.slice(0, -1)},` : "{";
+  return `{"data":${open}"${SEGMENT_EVENTS}":${JSON.stringify(events)}},"meta":{"object":"user","source":"subscription","subscription_id":${JSON.stringify(sub.id)}}}`;
+}
+
+const SEGMENT_EVENTS = "segment_events";
 
 /** The brief's v2 payload: the profile's fields (all, or the subscription's), plus the segment events. */
 export function buildPayload(

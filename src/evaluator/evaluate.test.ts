@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { SegmentRecord, SubscriptionRecord } from "../controller/records.ts";
 import { DELIVERY_DEFAULTS } from "../controller/records.ts";
+import type { TriggerPayload } from "../delivery/envelope.ts";
 import { mergeEvent, newProfile, type Profile, restoreProfile } from "../profile/profile.ts";
-import { buildPayload, deliveriesFor, idempotencyKey } from "./deliveries.ts";
+import { buildPayload, deliveriesFor, idempotencyKey, payloadJson } from "./deliveries.ts";
 import { dueSegments, evaluateProfile, nextCheckOf } from "./evaluate.ts";
 import { NamespaceModel } from "./model.ts";
 import { TimerQueue } from "./timer-queue.ts";
@@ -163,6 +164,7 @@ describe("deliveries", () => {
     const out = deliveriesFor(m, p, t, { kind: "event", seq: 42 });
     expect(out).toHaveLength(1);
     const [d] = out;
+    const payload = JSON.parse(d!.body) as TriggerPayload;
     expect(d!.subject).toBe("segwatch.deliver.webhook.sub1.live");
     expect(d!.envelope).toEqual({
       msgId: "ev:42:sub1",
@@ -171,21 +173,42 @@ describe("deliveries", () => {
       userKey: "k1",
       lane: "live",
     });
-    expect(d!.payload.meta).toEqual({
+    expect(payload.meta).toEqual({
       object: "user",
       source: "subscription",
       subscription_id: "sub1",
     });
-    expect(d!.payload.data).toMatchObject({
+    expect(payload.data).toMatchObject({
       user_id: "user123",
       paying_user: "t",
       _created: expect.any(String),
       _modified: expect.any(String),
     });
-    expect(d!.payload.data.segment_events.map((e) => `${e.slug}:${e.event}`)).toEqual([
+    expect(payload.data.segment_events.map((e) => `${e.slug}:${e.event}`)).toEqual([
       "demo_segment:enter",
       "another_segment:enter",
     ]);
+  });
+
+  it("writes the same JSON as stringifying buildPayload, without copying the fields", () => {
+    const events = [
+      { id: "s1", event: "enter", enter: "2026-01-01T00:00:00.000Z", exit: null, slug: "a" },
+    ] as const;
+    const profiles = [
+      profileWith({}),
+      profileWith({ paying_user: "t", "7": "integer-like keys come first", nested: { a: [1] } }),
+      profileWith({ segment_events: "a field of that name is replaced by the events" }),
+      profileWith({ quote: 'say "hi"\n', emoji: "😀" }),
+    ];
+    const subs = [sub("s", ["s1"]), sub("s", ["s1"], { fields: ["paying_user"] })];
+    for (const p of profiles)
+      for (const s of subs) {
+        const shared = {};
+        const first = payloadJson(p, s, events, shared);
+        expect(first).toBe(JSON.stringify(buildPayload(p, s, events)));
+        // The second subscription of the same change reuses the fields' JSON.
+        expect(payloadJson(p, s, events, shared)).toBe(first);
+      }
   });
 
   it("sends only the subscription's fields, plus the identity and timestamps", () => {

@@ -550,7 +550,7 @@ export class PartitionWorker {
     await this.deps.publisher.publishAll(
       deliveries.map((d) => ({
         subject: d.subject,
-        data: JSON.stringify(d.payload),
+        data: d.body,
         headers: envelopeHeaders(d.envelope),
       })),
     );
