@@ -14,6 +14,7 @@ import Fastify, {
 } from "fastify";
 import { RegistryCache } from "../controller/registry-cache.ts";
 import { DeadLetterQueue } from "../delivery/dead-letters.ts";
+import { natsConnectivity, type ReadinessCheck } from "../health/readiness.ts";
 import { type BootstrapOptions, bootstrap } from "../nats/bootstrap.ts";
 import { connectNats, type NatsSettings } from "../nats/connection.ts";
 import type { ResourceSource } from "../resources/source.ts";
@@ -29,7 +30,7 @@ import {
 import { deadLetterRoutes } from "./dead-letters.ts";
 import { DEFAULT_LOG_LEVEL, DEFAULT_SHUTDOWN_GRACE_MS } from "./defaults.ts";
 import { errorsPlugin } from "./errors.ts";
-import { healthRoutes, natsConnectivity, type ReadinessCheck } from "./health.ts";
+import { healthRoutes } from "./health.ts";
 import { ApiMetrics, metricsPlugin } from "./metrics.ts";
 import { openApiPlugin } from "./openapi.ts";
 import { type EventPublisher, jetStreamEventPublisher } from "./publisher.ts";

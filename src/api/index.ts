@@ -1,5 +1,6 @@
 // The public surface of `segwatch api` for the CLI and `segwatch dev`.
 
+export type { ReadinessCheck } from "../health/readiness.ts";
 export {
   type ApiDeps,
   buildApi,
@@ -19,7 +20,6 @@ export {
 } from "./config.ts";
 export { DEFAULT_API_HOST, DEFAULT_API_PORT, DEFAULT_BODY_LIMIT } from "./defaults.ts";
 export { API_ERRORS, ApiError, type ApiErrorCode } from "./errors.ts";
-export type { ReadinessCheck } from "./health.ts";
 export { ApiMetrics } from "./metrics.ts";
 export {
   type EventMessage,

@@ -3,7 +3,7 @@
 
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { ReadinessCheck } from "../api/health.ts";
+import { type ReadinessCheck, readiness } from "../health/readiness.ts";
 
 export interface HealthServer {
   readonly port: number;
@@ -24,17 +24,8 @@ export function probeAnswer(
 ): { code: number; body: unknown } {
   if (path === "/healthz") return { code: 200, body: { status: "ok" } };
   if (path === "/readyz") {
-    const results: Record<string, string> = {};
-    let ready = true;
-    for (const c of checks) {
-      const problem = c.problem();
-      results[c.name] = problem ?? "ok";
-      if (problem) ready = false;
-    }
-    return {
-      code: ready ? 200 : 503,
-      body: { status: ready ? "ok" : "unavailable", checks: results },
-    };
+    const { ready, body } = readiness(checks);
+    return { code: ready ? 200 : 503, body };
   }
   return { code: 404, body: { error: "not found", paths: ["/healthz", "/readyz"] } };
 }

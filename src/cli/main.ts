@@ -4,12 +4,12 @@
 import { resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { runApi } from "../api/app.ts";
-import { natsConnectivity } from "../api/health.ts";
 import { jsonLogger, runStatus } from "../controller/index.ts";
 import { runDeliveryWorker } from "../delivery/run.ts";
 import { OwnershipError, partitionsOfReplica, replicaOrdinal } from "../evaluator/ownership.ts";
 import { partitionLeaseTiming } from "../evaluator/partition-worker.ts";
 import { runEvaluator } from "../evaluator/run.ts";
+import { natsConnectivity } from "../health/readiness.ts";
 import { connectNats, type NatsSettings, natsSettingsFromEnv } from "../nats/connection.ts";
 import { DEFAULT_PARTITIONS } from "../profile/identity.ts";
 import { DirectorySource } from "../resources/directory-source.ts";

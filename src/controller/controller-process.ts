@@ -9,6 +9,7 @@ import type { AddressInfo } from "node:net";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { Gauge, Registry } from "prom-client";
+import { type ReadinessCheck, readiness, shutdownCheck } from "../health/readiness.ts";
 import type { Buckets } from "../nats/bootstrap.ts";
 import type { ResourceSource } from "../resources/source.ts";
 import type { ChannelWorkloads } from "./channel-workloads.ts";
@@ -133,22 +134,25 @@ export async function startControllerProcess(
 
   let server: Server | undefined;
   let healthUrl: string | undefined;
+  const checks: ReadinessCheck[] = [
+    shutdownCheck(() => stopping),
+    {
+      name: "nats",
+      problem: () => (opts.nc.isClosed() ? "the NATS connection is closed" : undefined),
+    },
+  ];
   if (opts.health) {
     server = createServer((req, res) => {
       void (async () => {
         const path = (req.url ?? "/").split("?")[0];
         if (path === "/healthz") return reply(res, 200, { status: "ok" });
         if (path === "/readyz") {
-          const problem = stopping
-            ? "shutting down"
-            : opts.nc.isClosed()
-              ? "the NATS connection is closed"
-              : undefined;
-          return reply(res, problem ? 503 : 200, {
-            status: problem ? "unavailable" : "ok",
+          // Ready on standbys too (a rollout must not wait for the lease); the body says who leads.
+          const { ready, body } = readiness(checks);
+          return reply(res, ready ? 200 : 503, {
+            ...body,
             leader: isLeader(),
             ...(elector ? { holder: elector.holder } : {}),
-            ...(problem ? { problem } : {}),
           });
         }
         if (path === "/metrics") {

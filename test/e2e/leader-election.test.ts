@@ -80,8 +80,10 @@ describe("leader election", () => {
     }
     const followerReady = (await (await fetch(`${follower.healthUrl}/readyz`)).json()) as {
       leader: boolean;
+      checks: Record<string, string>;
     };
     expect(followerReady.leader).toBe(false);
+    expect(followerReady.checks).toEqual({ shutdown: "ok", nats: "ok" });
 
     await leader.stop();
     await until("the follower takes over", () => follower.isLeader());
