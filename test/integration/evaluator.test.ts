@@ -155,6 +155,15 @@ interface Delivered {
   readonly payload: TriggerPayload;
 }
 
+/** How many messages a subscription's delivery subjects hold (cheap: one stream info). */
+async function deliveryCount(subscriptionId: string): Promise<number> {
+  const jsm = await jetstreamManager(nc);
+  const info = await jsm.streams.info(DELIVERIES_STREAM, {
+    subjects_filter: `segwatch.deliver.*.${subscriptionId}.*`,
+  });
+  return Object.values(info.state.subjects ?? {}).reduce((a, b) => a + b, 0);
+}
+
 /** Every message on a subscription's delivery subjects so far, in stream order. */
 async function deliveries(subscriptionId: string): Promise<Delivered[]> {
   const jsm = await jetstreamManager(nc);
@@ -370,13 +379,27 @@ describe("evaluator", () => {
     ]);
     const users = Array.from({ length: 40 }, (_, i) => `k${i}`);
     const rounds = 25;
-    const events: Record<string, unknown>[] = [];
-    for (let r = 1; r <= rounds; r++) for (const u of users) events.push({ user_id: u, n: r });
+    const round = (r: number) => users.map((u) => ({ user_id: u, n: r }));
     const child = spawnEvaluator();
-    const publishing = collect(ns, events);
-    // Kill it once some deliveries exist, while events are still being processed.
-    await until("some deliveries", async () => (await deliveries("subkill")).length > 50);
+    // Rounds 1 and 2 first: once round 2's enters are stored the evaluator is reading.
+    await collect(ns, [...round(1), ...round(2)]);
+    await until("round 2 delivered", async () => (await deliveryCount("subkill")) >= users.length);
+    // The rest arrives round by round while the evaluator works; it is killed a round later.
+    let published = 2;
+    const publishing = (async () => {
+      for (let r = 3; r <= rounds; r++) {
+        await collect(ns, round(r));
+        published = r;
+        await new Promise((res) => setTimeout(res, 20));
+      }
+    })();
+    await until(
+      "round 3 delivered",
+      async () => (await deliveryCount("subkill")) >= 2 * users.length,
+    );
     child.kill("SIGKILL");
+    // The kill lands mid-stream: events were still arriving.
+    expect(published).toBeLessThan(rounds);
     await new Promise((r) => child.once("exit", r));
     await publishing;
     const again = spawnEvaluator();
