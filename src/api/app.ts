@@ -14,7 +14,7 @@ import Fastify, {
 } from "fastify";
 import { RegistryCache } from "../controller/registry-cache.ts";
 import { DeadLetterQueue } from "../delivery/dead-letters.ts";
-import { natsConnectivity, type ReadinessCheck } from "../health/readiness.ts";
+import { natsConnectivity, type ReadinessCheck, shutdownCheck } from "../health/readiness.ts";
 import { type BootstrapOptions, bootstrap } from "../nats/bootstrap.ts";
 import { connectNats, type NatsSettings } from "../nats/connection.ts";
 import type { ResourceSource } from "../resources/source.ts";
@@ -224,7 +224,7 @@ export async function runApi(options: RunApiOptions): Promise<RunningApi> {
           problem: () =>
             registryError ? `the registry watch failed: ${registryError}` : undefined,
         },
-        { name: "server", problem: () => (stopping ? "shutting down" : undefined) },
+        shutdownCheck(() => stopping, "server"),
       ],
     });
     await app.listen({ host: listen.host, port: listen.port });

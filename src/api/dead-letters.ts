@@ -115,11 +115,11 @@ export const deadLetterRoutes: FastifyPluginAsync<DeadLetterRouteOptions> = asyn
       const data = [];
       const letters = queue().list({
         subscriptionId: resourceId(sub.metadata),
-        limit,
         ...(after === undefined ? {} : { afterSeq: Number(after) }),
       });
       for await (const e of unavailableOnFailure(letters)) {
-        // Its headers were damaged: `segwatch dlq list` shows it, with the reason.
+        // Its headers were damaged: `segwatch dlq list` shows it, with the reason. It does not count
+        // towards the page, so a page is short only at the end of the queue.
         if (!e.ok) continue;
         const d = e.deadLetter;
         data.push({
@@ -132,6 +132,7 @@ export const deadLetterRoutes: FastifyPluginAsync<DeadLetterRouteOptions> = asyn
           attempts: d.attempts,
           payload: parsePayload(e.body),
         });
+        if (data.length === limit) break;
       }
       return ok(data);
     },

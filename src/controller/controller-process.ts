@@ -9,7 +9,12 @@ import type { AddressInfo } from "node:net";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { Gauge, Registry } from "prom-client";
-import { type ReadinessCheck, readiness, shutdownCheck } from "../health/readiness.ts";
+import {
+  natsConnectivity,
+  type ReadinessCheck,
+  readiness,
+  shutdownCheck,
+} from "../health/readiness.ts";
 import type { Buckets } from "../nats/bootstrap.ts";
 import type { ResourceSource } from "../resources/source.ts";
 import type { ChannelWorkloads } from "./channel-workloads.ts";
@@ -134,13 +139,8 @@ export async function startControllerProcess(
 
   let server: Server | undefined;
   let healthUrl: string | undefined;
-  const checks: ReadinessCheck[] = [
-    shutdownCheck(() => stopping),
-    {
-      name: "nats",
-      problem: () => (opts.nc.isClosed() ? "the NATS connection is closed" : undefined),
-    },
-  ];
+  const nats = natsConnectivity(opts.nc);
+  const checks: ReadinessCheck[] = [shutdownCheck(() => stopping), nats];
   if (opts.health) {
     server = createServer((req, res) => {
       void (async () => {
@@ -186,6 +186,7 @@ export async function startControllerProcess(
       if (elector) await elector.stop();
       await follow();
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+      nats.stop();
     },
   };
 }

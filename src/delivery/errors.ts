@@ -79,12 +79,4 @@ export function findCause<T>(
   return undefined;
 }
 
-/** A short description of any thrown value. */
-export function describeError(err: unknown): string {
-  if (err instanceof Error) {
-    const code = (err as { code?: unknown }).code;
-    const prefix = typeof code === "string" && !err.message.includes(code) ? `${code}: ` : "";
-    return `${prefix}${err.message || err.name}`;
-  }
-  return String(err);
-}
+export { describeError } from "../nats/errors.ts";

@@ -3,7 +3,7 @@
 
 import type { DeliveryItem } from "./channel.ts";
 import { EVENTHUB_DEFAULTS } from "./defaults.ts";
-import { routingKey, withinCodePoints } from "./routing-key.ts";
+import { routingKey, withinUtf16Units } from "./routing-key.ts";
 
 /** Application properties set on every event, so consumers can route without parsing the body. */
 export const EVENT_PROPERTY = {
@@ -70,9 +70,11 @@ export function partitionKeyFor(
     payload.data as Readonly<Record<string, unknown>> | undefined,
     field,
     userKey,
-    withinCodePoints(EVENTHUB_DEFAULTS.maxPartitionKeyLength),
+    FITS_PARTITION_KEY,
   );
 }
+
+const FITS_PARTITION_KEY = withinUtf16Units(EVENTHUB_DEFAULTS.maxPartitionKeyLength);
 
 export interface PreparedEvent {
   readonly partitionKey: string;

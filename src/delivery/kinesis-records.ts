@@ -41,9 +41,13 @@ export function partitionKeyFor(
     identifierField === undefined ? undefined : payloadData(body),
     identifierField,
     userKey,
-    withinCodePoints(maxLength),
+    maxLength === KINESIS_DEFAULTS.maxPartitionKeyLength
+      ? FITS_PARTITION_KEY
+      : withinCodePoints(maxLength),
   );
 }
+
+const FITS_PARTITION_KEY = withinCodePoints(KINESIS_DEFAULTS.maxPartitionKeyLength);
 
 /** The payload's `data` (the profile), when the body is the JSON object it should be. */
 function payloadData(body: Uint8Array): Record<string, unknown> | undefined {

@@ -88,8 +88,10 @@ export function orderingKeyFor(
   profile: Readonly<Record<string, unknown>>,
   field: string | undefined,
 ): string {
-  return routingKey(profile, field, userKey, withinUtf8Bytes(PUBSUB_DEFAULTS.maxOrderingKeyBytes));
+  return routingKey(profile, field, userKey, FITS_ORDERING_KEY);
 }
+
+const FITS_ORDERING_KEY = withinUtf8Bytes(PUBSUB_DEFAULTS.maxOrderingKeyBytes);
 
 /** As many of `parts` as fit in `maxBytes` joined with commas. */
 function joinWithin(

@@ -6,6 +6,7 @@ import {
   routingKey,
   withinCodePoints,
   withinUtf8Bytes,
+  withinUtf16Units,
 } from "./routing-key.ts";
 
 const sha = (s: string) => `sha256:${createHash("sha256").update(s).digest("hex")}`;
@@ -64,6 +65,8 @@ describe("routingKey", () => {
     const astral = "😀".repeat(4); // 4 code points, 8 UTF-16 units, 16 bytes
     expect(withinCodePoints(4)(astral)).toBe(true);
     expect(withinCodePoints(3)(astral)).toBe(false);
+    expect(withinUtf16Units(8)(astral)).toBe(true);
+    expect(withinUtf16Units(7)(astral)).toBe(false);
     expect(withinUtf8Bytes(16)(astral)).toBe(true);
     expect(withinUtf8Bytes(15)(astral)).toBe(false);
   });

@@ -45,7 +45,7 @@ export function routingKey(
   return boundedKey(value ?? userKey, fits);
 }
 
-/** At most `max` Unicode code points (Kinesis and Event Hubs count characters). */
+/** At most `max` Unicode code points (Kinesis counts characters). */
 export function withinCodePoints(max: number): (key: string) => boolean {
   return (s) => {
     if (s.length <= max) return true; // never more code points than UTF-16 units
@@ -53,6 +53,11 @@ export function withinCodePoints(max: number): (key: string) => boolean {
     for (const _ of s) if (++n > max) return false;
     return true;
   };
+}
+
+/** At most `max` UTF-16 code units (.NET's string length, which Event Hubs' limit is stated in). */
+export function withinUtf16Units(max: number): (key: string) => boolean {
+  return (s) => s.length <= max;
 }
 
 /** At most `max` bytes of UTF-8 (Pub/Sub counts bytes). */

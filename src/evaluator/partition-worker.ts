@@ -808,13 +808,17 @@ export class PartitionWorker {
   private async persist(): Promise<void> {
     const w = this.window;
     if (w.empty) return;
-    // A profile written by two owners could lose events; acks after a stored window are harmless
-    // (what they acknowledge is stored), so the check guards the write.
+    // A profile written by two owners could lose events: the check guards the write, and every write
+    // is also a compare-and-set on the revision this worker read (ProfileStore), which holds even
+    // when a write is delayed past a takeover (a reconnecting client flushes its buffer late).
     this.throwUnlessFenced("store profiles");
     await this.deps.profiles.saveAll(
       [...w.dirty].map(([kvKey, { profile }]) => ({ kvKey, profile })),
     );
-    newest(w.acks.splice(0))?.ack();
+    // After a takeover the new owner has recreated the consumer under the same name: an ack from
+    // here would reach it with sequences of the old one. Not acking is always safe (a replay).
+    const last = newest(w.acks.splice(0));
+    if (last && this.fence()) last.ack();
     for (const { namespace, profile } of w.dirty.values())
       this.timers.set(namespace, profile.key, nextCheckOf(profile));
     w.dirty.clear();

@@ -1,8 +1,12 @@
 // Profiles in KV segwatch-profiles, with a bounded in-memory cache in front: an evaluator owns its
 // partitions, so what it cached is what is stored — except after a failed flush, when the touched
-// profiles are evicted and read back.
+// profiles are evicted and read back. Every write is a compare-and-set on the revision this process
+// read or wrote last (Nats-Expected-Last-Subject-Sequence): a write that comes late — from an owner
+// that lost its partition's lease while the write sat in a reconnecting client's buffer — is refused
+// instead of overwriting what the new owner stored.
 
 import type { KV } from "@nats-io/kv";
+import { headers as natsHeaders } from "@nats-io/transport-node";
 import { PROFILES_BUCKET } from "../nats/names.ts";
 import type { JetStreamPublisher } from "../nats/publisher.ts";
 import type { Identity } from "../profile/identity.ts";
@@ -30,6 +34,11 @@ export class ProfileStore {
   private readonly cache = new Map<string, Profile>();
   /** Keys read and found absent since: a new user's first event need not read twice. */
   private readonly absent = new Set<string>();
+  /**
+   * The key's last stream sequence as this process knows it (0: never written), for keys cached or
+   * known absent; the expected sequence of the next write.
+   */
+  private readonly revisions = new Map<string, number>();
 
   private readonly publisher: JetStreamPublisher;
 
@@ -61,8 +70,13 @@ export class ProfileStore {
       return cached;
     }
     const e = await this.kv.get(kvKey);
+    // A deleted key's last sequence is its delete marker's.
+    this.revisions.set(kvKey, e?.revision ?? 0);
     if (e?.operation !== "PUT") {
-      if (this.absent.size >= this.limit) this.absent.clear();
+      if (this.absent.size >= this.limit) {
+        for (const k of this.absent) if (!this.cache.has(k)) this.revisions.delete(k);
+        this.absent.clear();
+      }
       this.absent.add(kvKey);
       return undefined;
     }
@@ -86,15 +100,28 @@ export class ProfileStore {
     await Promise.all(Array.from({ length: Math.min(IO_WINDOW, keys.length) }, lane));
   }
 
-  /** Stores the profiles; rejects if any write was not acknowledged. */
+  /**
+   * Stores the profiles, each only if the store still holds the revision this process knows;
+   * rejects if any write was not acknowledged (a refused one included: evict and read again).
+   */
   async saveAll(items: readonly { kvKey: string; profile: Profile }[]): Promise<void> {
-    await this.publisher.publishAll(
-      items.map(({ kvKey, profile }) => ({
-        subject: `$KV.${PROFILES_BUCKET}.${kvKey}`,
-        data: JSON.stringify(profile),
-      })),
+    const acks = await this.publisher.publishAll(
+      items.map(({ kvKey, profile }) => {
+        const expected = this.revisions.get(kvKey);
+        // Unknown only after evictNamespace dropped a profile a window still holds: written as is.
+        const headers = expected === undefined ? undefined : natsHeaders();
+        headers?.set(EXPECTED_LAST_SUBJECT_SEQUENCE, String(expected));
+        return {
+          subject: `$KV.${PROFILES_BUCKET}.${kvKey}`,
+          data: JSON.stringify(profile),
+          ...(headers ? { headers } : {}),
+        };
+      }),
     );
-    for (const { kvKey, profile } of items) this.remember(kvKey, profile);
+    for (const [i, { kvKey, profile }] of items.entries()) {
+      this.revisions.set(kvKey, acks[i]!.seq);
+      this.remember(kvKey, profile);
+    }
   }
 
   /** Forgets cached profiles (after a failed flush their cached state is ahead of the store). */
@@ -102,6 +129,7 @@ export class ProfileStore {
     for (const k of kvKeys) {
       this.cache.delete(k);
       this.absent.delete(k);
+      this.revisions.delete(k);
     }
   }
 
@@ -113,9 +141,13 @@ export class ProfileStore {
     const inPartition = (k: string) => k.split(".", 2)[1] === String(partition);
     for (const k of [...this.cache.keys()]) if (inPartition(k)) this.cache.delete(k);
     for (const k of [...this.absent]) if (inPartition(k)) this.absent.delete(k);
+    for (const k of [...this.revisions.keys()]) if (inPartition(k)) this.revisions.delete(k);
   }
 
-  /** Forgets a namespace's cached profiles (its schema changed: stored values are coerced again). */
+  /**
+   * Forgets a namespace's cached profiles (its schema changed: stored values are coerced again). Their
+   * revisions stay: a window may still hold one of them to store.
+   */
   evictNamespace(namespace: string): void {
     const prefix = `${namespace}.`;
     for (const k of [...this.cache.keys()]) if (k.startsWith(prefix)) this.cache.delete(k);
@@ -140,6 +172,13 @@ export class ProfileStore {
     this.absent.delete(kvKey);
     this.cache.delete(kvKey);
     this.cache.set(kvKey, profile);
-    if (this.cache.size > this.limit) this.cache.delete(this.cache.keys().next().value!);
+    if (this.cache.size > this.limit) {
+      const oldest = this.cache.keys().next().value!;
+      this.cache.delete(oldest);
+      this.revisions.delete(oldest);
+    }
   }
 }
+
+/** JetStream stores the message only if the subject's last sequence is this (0: none yet). */
+const EXPECTED_LAST_SUBJECT_SEQUENCE = "Nats-Expected-Last-Subject-Sequence";

@@ -29,8 +29,8 @@ export function readiness(checks: readonly ReadinessCheck[]): Readiness {
 }
 
 /** A check that fails once `stopping()` says the process is shutting down. */
-export function shutdownCheck(stopping: () => boolean): ReadinessCheck {
-  return { name: "shutdown", problem: () => (stopping() ? "shutting down" : undefined) };
+export function shutdownCheck(stopping: () => boolean, name = "shutdown"): ReadinessCheck {
+  return { name, problem: () => (stopping() ? "shutting down" : undefined) };
 }
 
 /** Follows a NATS connection's status events: ready only while connected. */

@@ -13,6 +13,7 @@
 // before the earliest moment a standby can take it — even while a renewal request still hangs.
 
 import type { KV, KvEntry } from "@nats-io/kv";
+import { describeError } from "./errors.ts";
 
 export interface LeaseTiming {
   /** A lease not renewed for this long is free. */
@@ -174,7 +175,7 @@ export class KvLease {
           holder = owner;
           failure = undefined;
         } catch (err) {
-          const error = describe(err);
+          const error = describeError(err);
           if (error !== failure)
             this.#events.log?.("reading the lease failed", { key: this.#key, error }, "warn");
           failure = error;
@@ -212,7 +213,7 @@ export class KvLease {
       // Someone else holds it already, or NATS is gone: either way it is not ours any more.
       this.#events.log?.(
         "releasing the lease failed",
-        { key: this.#key, error: describe(err) },
+        { key: this.#key, error: describeError(err) },
         "warn",
       );
     }
@@ -290,7 +291,7 @@ export class KvLease {
         this.#lose("taken over");
         return;
       }
-      this.#lastError = describe(err);
+      this.#lastError = describeError(err);
     }
     if (this.#state === "held")
       this.#scheduleRenewal(Math.max(0, sent + this.#timing.renewMs - performance.now()));
@@ -318,14 +319,5 @@ export class KvLease {
 /** KV update at a stale revision: JetStream API error 10071 ("wrong last sequence"). */
 function isRevisionConflict(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
-  return code === 10071 || /wrong last sequence/i.test(describe(err));
-}
-
-function describe(err: unknown): string {
-  if (err instanceof Error) {
-    const code = (err as { code?: unknown }).code;
-    const prefix = typeof code === "string" && !err.message.includes(code) ? `${code}: ` : "";
-    return `${prefix}${err.message || err.name}`;
-  }
-  return String(err);
+  return code === 10071 || /wrong last sequence/i.test(describeError(err));
 }

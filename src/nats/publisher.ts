@@ -101,6 +101,7 @@ export class JetStreamPublisher {
     messages: readonly OutgoingMessage[],
     window = DEFAULT_PUBLISH_WINDOW,
   ): Promise<PubAck[]> {
+    if (!(window >= 1)) throw new RangeError(`publish window must be at least 1, got ${window}`);
     const acks: PubAck[] = new Array(messages.length);
     if (messages.length === 0) return Promise.resolve(acks);
     return new Promise<PubAck[]>((resolve, reject) => {

@@ -95,6 +95,30 @@ describe("JetStreamPublisher", () => {
     publisher.close();
   });
 
+  it("fails each publish when it is overdue, not a later one with it", async () => {
+    const silent = nc.subscribe("silent3.>");
+    const publisher = new JetStreamPublisher(nc, { ackTimeoutMs: 1_000 });
+    let laterSettled = false;
+    const first = publisher.publish("silent3.one", "x").catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 500));
+    const later = publisher.publish("silent3.two", "y").catch((e: unknown) => {
+      laterSettled = true;
+      return e;
+    });
+    expect(await first).toBeInstanceOf(PublishError);
+    // The sweep that failed the first found the later one still within its time.
+    expect(laterSettled).toBe(false);
+    expect(await later).toBeInstanceOf(PublishError);
+    silent.unsubscribe();
+    publisher.close();
+  });
+
+  it("refuses a window below 1 instead of never finishing", () => {
+    const publisher = new JetStreamPublisher(nc);
+    expect(() => publisher.publishAll([{ subject: "pub.x", data: "x" }], 0)).toThrow(RangeError);
+    publisher.close();
+  });
+
   it("rejects what is still waiting when closed, and refuses new publishes", async () => {
     const silent = nc.subscribe("silent2.>");
     const publisher = new JetStreamPublisher(nc);
