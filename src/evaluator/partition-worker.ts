@@ -250,6 +250,12 @@ const BACKFILL_REPORT_MS = 1_000;
 /** A bound on boundaries handled for one profile at once (each moves its checks strictly later). */
 const MAX_BOUNDARIES_PER_SETTLE = 100;
 
+function forgetBackfillSeq(profile: Profile, subscriptionId: string): void {
+  const { [subscriptionId]: _, ...rest } = profile.backfillSeq ?? {};
+  if (Object.keys(rest).length > 0) profile.backfillSeq = rest;
+  else delete profile.backfillSeq;
+}
+
 /** The event of a window with the highest stream sequence: acking it acknowledges them all. */
 function newest(events: readonly JsMsg[]): JsMsg | undefined {
   let last: JsMsg | undefined;
@@ -654,19 +660,33 @@ export class PartitionWorker {
     if (batch.backfillQueued.get(profile)?.has(subscriptionId)) return true;
     const seqs = profile.backfillSeq;
     if (seqs === undefined || !Object.hasOwn(seqs, subscriptionId)) return false;
+    const decision = laneForLive(
+      seqs[subscriptionId],
+      this.backfillDelivered(namespace, subscriptionId, batch),
+    );
+    if (decision.forget) forgetBackfillSeq(profile, subscriptionId);
+    return decision.lane === "backfill";
+  }
+
+  /** Drops the profile's backfillSeq entries whose messages are delivered (it is being stored). */
+  private forgetDelivered(namespace: string, profile: Profile, batch: Window): void {
+    const seqs = profile.backfillSeq;
+    if (seqs === undefined) return;
+    for (const [subscriptionId, seq] of Object.entries(seqs)) {
+      if (laneForLive(seq, this.backfillDelivered(namespace, subscriptionId, batch)).forget)
+        forgetBackfillSeq(profile, subscriptionId);
+    }
+  }
+
+  /** A backfill lane's delivered sequence, read once per batch: one answer for the whole batch. */
+  private backfillDelivered(namespace: string, subscriptionId: string, batch: Window): number {
     const key = `${namespace}.${subscriptionId}`;
     let delivered = batch.delivered.get(key);
     if (delivered === undefined) {
       delivered = this.deps.backfillDelivered?.(namespace, subscriptionId) ?? 0;
       batch.delivered.set(key, delivered);
     }
-    const decision = laneForLive(seqs[subscriptionId], delivered);
-    if (decision.forget) {
-      const { [subscriptionId]: _, ...rest } = seqs;
-      if (Object.keys(rest).length > 0) profile.backfillSeq = rest;
-      else delete profile.backfillSeq;
-    }
-    return decision.lane === "backfill";
+    return delivered;
   }
 
   /**
@@ -745,6 +765,7 @@ export class PartitionWorker {
       (await this.deps.profiles.load(kvKey, identity, types, new Date(now)));
     batch.acks.push(m);
     if (m.seq <= profile.lastSeq) return; // applied before a crash or redelivery
+    this.forgetDelivered(namespace, profile, batch);
     if (model) this.settle(model, profile, batch, now, "live");
     const merge = mergeEvent(profile, event, types, new Date(now));
     for (const r of merge.rejected) {
