@@ -51,7 +51,7 @@ export class BackfillProgress {
     this.#deps = deps;
   }
 
-  /** The lane acked something (or started): report within the interval. */
+  /** The lane acked something: report within the interval. */
   poke(): void {
     if (this.#stopped || this.#timer !== undefined) return;
     if (this.#reporting) {

@@ -241,8 +241,6 @@ export class LaneWorker {
       throw err;
     }
     void this.#watchStatus(this.#messages);
-    // What earlier workers delivered is reported once (nothing is written while it is 0).
-    this.#progress?.poke();
     this.#sweep = setInterval(() => this.#extend(), this.#deps.extendEveryMs);
     this.#sweep.unref();
   }

@@ -29,6 +29,7 @@ import {
   connectSession,
   NAMESPACE,
   newSubscriptionId,
+  publishDeliveries,
   type Receiver,
   runCleanups,
   startReceiver,
@@ -198,6 +199,40 @@ describe("backfill lane and live lane", () => {
       expect((await storedProfile(u))?.backfillSeq).toBeUndefined();
     }
   }, 40_000);
+
+  it("has a backfill lane report how far it delivered, and a lane without work write nothing", async () => {
+    const receiver = await startReceiver();
+    cleanups.push(() => receiver.close());
+    const channel = createDeliveryChannel("webhook", {
+      webhook: { targetPolicy: { allowLoopback: true } },
+    });
+    const worker = await startTestWorker({
+      nc,
+      buckets,
+      channel,
+      cleanups,
+      backfillProgressMs: 50,
+    });
+    const quiet = newSubscriptionId("quiet");
+    const busy = newSubscriptionId("busy");
+    await subscribe(jsm, buckets.registry, worker, subscriptionRecord(quiet, `${receiver.url}/q`));
+    await subscribe(jsm, buckets.registry, worker, subscriptionRecord(busy, `${receiver.url}/b`));
+    await publishDeliveries(nc, quiet, [{ user: "u1", index: 0 }], "live");
+    await until("live message delivered", () => receiver.requests.length === 1);
+    await publishDeliveries(
+      nc,
+      busy,
+      [0, 1, 2].map((index) => ({ user: `u${index}`, index })),
+      "backfill",
+    );
+    const last = (await jsm.streams.info(DELIVERIES_STREAM)).state.last_seq;
+    await until("backfill delivered and reported", async () => {
+      const e = await buckets.status.get(statusKey.backfillDelivered(NAMESPACE, busy));
+      return e?.operation === "PUT" && e.json<{ seq: number }>().seq >= last;
+    });
+    expect(receiver.requests.length).toBe(4);
+    expect(await buckets.status.get(statusKey.backfillDelivered(NAMESPACE, quiet))).toBeNull();
+  });
 
   it("drops a message whose Nats-Msg-Id the stream has seen, whatever its subject", async () => {
     // The evaluator relies on it: a replay may route a message to the other lane than the first time.
