@@ -59,6 +59,8 @@ export const WORKER_DEFAULTS = {
   backfillMaxInFlight: 4,
   /** Backfill lane: deliveries per second (a token bucket whose burst is the lane's concurrency). */
   backfillRatePerSecond: 50,
+  /** Backfill lane: how often at most its delivered sequence is written for the evaluator. */
+  backfillProgressMs: 1 * SECOND_MS,
 } as const;
 
 export const WEBHOOK_DEFAULTS = {

@@ -19,9 +19,17 @@ import type {
   JetStreamManager,
   JsMsg,
 } from "@nats-io/jetstream";
+import type { KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { DeliveryRecord, SubscriptionRecord } from "../controller/records.ts";
-import { DELIVERIES_STREAM, deliveryConsumerName, dlqSubject, type Lane } from "../nats/names.ts";
+import {
+  DELIVERIES_STREAM,
+  deliveryConsumerName,
+  dlqSubject,
+  type Lane,
+  statusKey,
+} from "../nats/names.ts";
+import { BackfillProgress } from "./backfill-progress.ts";
 import { retryDelay } from "./backoff.ts";
 import type { ChannelTarget, DeliveryItem, DeliveryOutcome } from "./channel.ts";
 import { deadLetterHeaders } from "./dead-letter.ts";
@@ -90,6 +98,8 @@ export interface LaneDeps {
   readonly consumeExpiresMs: number;
   /** On stop: bound on waiting for the server to drop the closed consumer's pull request. */
   readonly releaseWaitMs: number;
+  /** Where a backfill lane reports how far it has delivered (KV segwatch-status), and how often. */
+  readonly backfillProgress?: { readonly kv: KV; readonly intervalMs: number };
 }
 
 /** How a lane let go of its messages. */
@@ -167,6 +177,8 @@ export class LaneWorker {
   #acks: JsMsg[] = [];
   readonly #statusKey: string;
   #acksScheduled = false;
+  /** A backfill lane's delivered-sequence report (backfill-progress.ts). */
+  readonly #progress: BackfillProgress | undefined;
 
   constructor(deps: LaneDeps, subscriptionId: string, lane: Lane, settings: LaneSettings) {
     this.#deps = deps;
@@ -175,6 +187,18 @@ export class LaneWorker {
     this.#settings = settings;
     this.#pacer = pacerFor(settings);
     this.#statusKey = StatusWriter.key(settings.record.namespace, subscriptionId);
+    const progress = deps.backfillProgress;
+    if (lane === "backfill" && progress !== undefined) {
+      this.#progress = new BackfillProgress({
+        jsm: deps.jsm,
+        kv: progress.kv,
+        consumer: this.consumerName,
+        key: statusKey.backfillDelivered(settings.record.namespace, subscriptionId),
+        intervalMs: progress.intervalMs,
+        log: deps.log,
+        idle: () => this.#held.size === 0,
+      });
+    }
   }
 
   get consumerName(): string {
@@ -339,6 +363,7 @@ export class LaneWorker {
   }
 
   #halt(): void {
+    this.#progress?.stop();
     clearTimeout(this.#pumpTimer);
     clearInterval(this.#sweep);
   }
@@ -567,6 +592,7 @@ export class LaneWorker {
     const acks = this.#acks;
     this.#acks = [];
     for (const m of acks) safely(() => m.ack());
+    if (acks.length > 0) this.#progress?.poke();
   }
 
   #finish(h: Held): void {

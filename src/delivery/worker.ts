@@ -56,6 +56,8 @@ export interface DeliveryWorkerOptions {
   readonly ensureConsumers?: boolean;
   readonly backfillMaxInFlight?: number;
   readonly backfillRatePerSecond?: number;
+  /** How often at most a backfill lane writes how far it has delivered (default 1 s). */
+  readonly backfillProgressMs?: number;
   /** How long stop() lets in-flight deliveries finish before releasing their messages. */
   readonly stopTimeoutMs?: number;
   readonly statusFlushMs?: number;
@@ -395,6 +397,10 @@ export class DeliveryWorker {
       dlqRetryMs: o.dlqRetryMs ?? WORKER_DEFAULTS.dlqRetryMs,
       consumeExpiresMs: o.consumeExpiresMs ?? CONSUME_DEFAULTS.expiresMs,
       releaseWaitMs: o.releaseWaitMs ?? WORKER_DEFAULTS.releaseWaitMs,
+      backfillProgress: {
+        kv: o.status,
+        intervalMs: o.backfillProgressMs ?? WORKER_DEFAULTS.backfillProgressMs,
+      },
       ...(o.observer ? { observer: o.observer } : {}),
     };
   }

@@ -17,12 +17,19 @@ import {
 } from "@nats-io/jetstream";
 import { envelopeHeaders } from "../delivery/envelope.ts";
 import { checkLeaseTiming, type LeaseTiming } from "../nats/lease.ts";
-import { EVENTS_STREAM, HEADER, type Lane, partitionFilter } from "../nats/names.ts";
+import {
+  deliverySubject,
+  EVENTS_STREAM,
+  HEADER,
+  type Lane,
+  partitionFilter,
+} from "../nats/names.ts";
 import type { JetStreamPublisher } from "../nats/publisher.ts";
 import { type Identity, identityForKey, identityOf } from "../profile/identity.ts";
 import { mergeEvent, type Profile } from "../profile/profile.ts";
 import { DEFAULT_IDENTITY_FIELDS } from "../resources/types.ts";
 import type { FieldTypes } from "../segmentql/index.ts";
+import { laneForLive } from "./backfill-order.ts";
 import { type Cause, deliveriesFor, type OutgoingDelivery } from "./deliveries.ts";
 import { dueSegments, evaluateProfile, nextCheckOf, type Transition } from "./evaluate.ts";
 import type { NamespaceModel } from "./model.ts";
@@ -106,6 +113,12 @@ export interface PartitionDeps {
   readonly model: (namespace: string) => NamespaceModel | undefined;
   /** Records member-count changes and backfill progress (KV status). */
   readonly stats: StatsSink;
+  /**
+   * How far a subscription's backfill lane has delivered (a stream sequence; 0 when unknown), as last
+   * read: a user's live changes follow their undelivered backfill message (backfill-order.ts).
+   * Default: always 0.
+   */
+  readonly backfillDelivered?: (namespace: string, subscriptionId: string) => number;
   readonly clock: () => number;
   /** The instant an event is evaluated at (default: when JetStream stored it, the same on a replay). */
   readonly eventTime?: (m: JsMsg) => number;
@@ -157,7 +170,20 @@ function backfillMarker(subscriptionId: string, requestedAt: string): string {
 
 /** What evaluation keeps on a profile besides its fields: a change means it must be stored. */
 function stateOf(profile: Profile): string {
-  return JSON.stringify([profile.segments, profile.checks ?? null, profile.backfilled ?? null]);
+  return JSON.stringify([
+    profile.segments,
+    profile.checks ?? null,
+    profile.backfilled ?? null,
+    profile.backfillSeq ?? null,
+  ]);
+}
+
+/** A delivery of the batch in progress, with the profile it is about. */
+interface QueuedDelivery {
+  readonly d: OutgoingDelivery;
+  readonly namespace: string;
+  readonly kvKey: string;
+  readonly profile: Profile;
 }
 
 /**
@@ -176,7 +202,14 @@ class Window {
   /** Timers this window fired, to re-arm them if it is dropped. */
   readonly firedTimers: TimerEntry[] = [];
   /** Deliveries of the batch in progress (published before the batch ends). */
-  deliveries: OutgoingDelivery[] = [];
+  deliveries: QueuedDelivery[] = [];
+  /**
+   * Subscriptions a profile has a backfill-lane message for in the batch in progress (its sequence is
+   * known only once published): the profile's later messages of the batch follow it.
+   */
+  backfillQueued = new WeakMap<Profile, Set<string>>();
+  /** The backfill lanes' delivered sequences, read once per batch (one answer for the whole batch). */
+  delivered = new Map<string, number>();
   opened = 0;
 
   touch(namespace: string, kvKey: string, profile: Profile): void {
@@ -216,6 +249,12 @@ const BACKFILL_REPORT_MS = 1_000;
 
 /** A bound on boundaries handled for one profile at once (each moves its checks strictly later). */
 const MAX_BOUNDARIES_PER_SETTLE = 100;
+
+function forgetBackfillSeq(profile: Profile, subscriptionId: string): void {
+  const { [subscriptionId]: _, ...rest } = profile.backfillSeq ?? {};
+  if (Object.keys(rest).length > 0) profile.backfillSeq = rest;
+  else delete profile.backfillSeq;
+}
 
 /** The event of a window with the highest stream sequence: acking it acknowledges them all. */
 function newest(events: readonly JsMsg[]): JsMsg | undefined {
@@ -516,6 +555,7 @@ export class PartitionWorker {
     if (batch.empty) batch.opened = this.deps.clock();
     const events = this.queue.splice(0, PARTITION_DEFAULTS.maxBatch);
     batch.deliveries = [];
+    batch.delivered.clear();
     try {
       const parsed = events.map((m) => this.parseEvent(m, batch));
       // One round of parallel reads instead of one read per event.
@@ -543,17 +583,110 @@ export class PartitionWorker {
     }
   }
 
+  /**
+   * Publishes the batch's deliveries, then notes on each profile the stream sequence of its newest
+   * backfill-lane message per subscription (stored with the profile, before the events are acked).
+   *
+   * A replay after a crash may route a message to the other lane than the first time (the delivered
+   * sequence read may differ). It is still dropped: JetStream's duplicate window matches Nats-Msg-Id
+   * per stream, whatever the subject, and answers with the original's sequence (tested in
+   * test/integration/backfill-order.test.ts). If that original went to the live lane, the profile
+   * then keeps a live message's sequence; the worker's idle report (every backfill message up to the
+   * stream's last sequence delivered) still passes it.
+   */
   private async publishDeliveries(): Promise<void> {
     const w = this.window;
-    const deliveries = w.deliveries;
+    const queued = w.deliveries;
     w.deliveries = [];
-    await this.deps.publisher.publishAll(
-      deliveries.map((d) => ({
+    w.backfillQueued = new WeakMap();
+    const acks = await this.deps.publisher.publishAll(
+      queued.map(({ d }) => ({
         subject: d.subject,
         data: d.body,
         headers: envelopeHeaders(d.envelope),
       })),
     );
+    for (let i = 0; i < queued.length; i++) {
+      const { d, namespace, kvKey, profile } = queued[i]!;
+      if (d.envelope.lane !== "backfill") continue;
+      profile.backfillSeq = { ...profile.backfillSeq, [d.envelope.subscriptionId]: acks[i]!.seq };
+      w.touch(namespace, kvKey, profile);
+    }
+  }
+
+  /**
+   * Adds deliveries to the batch. A live one goes to the backfill lane instead while the user may
+   * still have an undelivered message there for the subscription, so that it cannot overtake it.
+   */
+  private enqueueDeliveries(
+    model: NamespaceModel,
+    profile: Profile,
+    ds: OutgoingDelivery[],
+    batch: Window,
+  ): void {
+    if (ds.length === 0) return;
+    const kvKey = profileKvKey(model.namespace, this.partition, profile.key);
+    for (let d of ds) {
+      const subId = d.envelope.subscriptionId;
+      if (d.envelope.lane === "live") {
+        const sub = model.subscriptions.get(subId);
+        if (sub && this.followsBackfill(model.namespace, profile, subId, batch)) {
+          d = {
+            ...d,
+            subject: deliverySubject(sub.channel, subId, "backfill"),
+            envelope: { ...d.envelope, lane: "backfill" },
+          };
+        }
+      }
+      if (d.envelope.lane === "backfill") {
+        let subs = batch.backfillQueued.get(profile);
+        if (!subs) {
+          subs = new Set();
+          batch.backfillQueued.set(profile, subs);
+        }
+        subs.add(subId);
+      }
+      batch.deliveries.push({ d, namespace: model.namespace, kvKey, profile });
+    }
+  }
+
+  /** Whether a live message for (profile, subscription) must follow a backfill-lane message. */
+  private followsBackfill(
+    namespace: string,
+    profile: Profile,
+    subscriptionId: string,
+    batch: Window,
+  ): boolean {
+    if (batch.backfillQueued.get(profile)?.has(subscriptionId)) return true;
+    const seqs = profile.backfillSeq;
+    if (seqs === undefined || !Object.hasOwn(seqs, subscriptionId)) return false;
+    const decision = laneForLive(
+      seqs[subscriptionId],
+      this.backfillDelivered(namespace, subscriptionId, batch),
+    );
+    if (decision.forget) forgetBackfillSeq(profile, subscriptionId);
+    return decision.lane === "backfill";
+  }
+
+  /** Drops the profile's backfillSeq entries whose messages are delivered (it is being stored). */
+  private forgetDelivered(namespace: string, profile: Profile, batch: Window): void {
+    const seqs = profile.backfillSeq;
+    if (seqs === undefined) return;
+    for (const [subscriptionId, seq] of Object.entries(seqs)) {
+      if (laneForLive(seq, this.backfillDelivered(namespace, subscriptionId, batch)).forget)
+        forgetBackfillSeq(profile, subscriptionId);
+    }
+  }
+
+  /** A backfill lane's delivered sequence, read once per batch: one answer for the whole batch. */
+  private backfillDelivered(namespace: string, subscriptionId: string, batch: Window): number {
+    const key = `${namespace}.${subscriptionId}`;
+    let delivered = batch.delivered.get(key);
+    if (delivered === undefined) {
+      delivered = this.deps.backfillDelivered?.(namespace, subscriptionId) ?? 0;
+      batch.delivered.set(key, delivered);
+    }
+    return delivered;
   }
 
   /**
@@ -574,6 +707,7 @@ export class PartitionWorker {
     this.jobs.unshift(...w.finishedJobs.splice(0).filter((j) => !this.jobs.includes(j)));
     for (const t of w.firedTimers.splice(0)) this.timers.set(t.namespace, t.profileKey, t.at);
     w.deliveries = [];
+    w.backfillQueued = new WeakMap();
   }
 
   /** After a failed batch: drop what was received and consume again from the oldest unacked event. */
@@ -631,6 +765,7 @@ export class PartitionWorker {
       (await this.deps.profiles.load(kvKey, identity, types, new Date(now)));
     batch.acks.push(m);
     if (m.seq <= profile.lastSeq) return; // applied before a crash or redelivery
+    this.forgetDelivered(namespace, profile, batch);
     if (model) this.settle(model, profile, batch, now, "live");
     const merge = mergeEvent(profile, event, types, new Date(now));
     for (const r of merge.rejected) {
@@ -712,7 +847,12 @@ export class PartitionWorker {
       batch.advance(job);
       job.members++;
       const cause = { kind: "backfill", requestedAt: job.requestedAt! } as const;
-      batch.deliveries.push(...deliveriesFor(model, profile, transitions, cause, sub, lane));
+      this.enqueueDeliveries(
+        model,
+        profile,
+        deliveriesFor(model, profile, transitions, cause, sub, lane),
+        batch,
+      );
     }
   }
 
@@ -725,7 +865,12 @@ export class PartitionWorker {
   ): void {
     if (transitions.length === 0) return;
     batch.count(model.namespace, transitions);
-    batch.deliveries.push(...deliveriesFor(model, profile, transitions, cause));
+    this.enqueueDeliveries(
+      model,
+      profile,
+      deliveriesFor(model, profile, transitions, cause),
+      batch,
+    );
   }
 
   private async fireTimers(batch: Window): Promise<void> {

@@ -14,6 +14,7 @@ import { connectNats, type NatsSettings } from "../nats/connection.ts";
 import type { LeaseTiming } from "../nats/lease.ts";
 import { JetStreamPublisher } from "../nats/publisher.ts";
 import { DEFAULT_PARTITIONS } from "../profile/identity.ts";
+import { BackfillDeliveredView } from "./backfill-delivered.ts";
 import { NamespaceModel } from "./model.ts";
 import { LeasedPartition } from "./partition-lease.ts";
 import { PARTITION_LEASE_DEFAULTS, PartitionWorker } from "./partition-worker.ts";
@@ -73,6 +74,9 @@ export async function runEvaluator(opts: EvaluatorOptions = {}): Promise<Evaluat
     log("warn", "member counts not written", err),
   );
   stats.start();
+  const backfillDelivered = await BackfillDeliveredView.open(buckets.status, (err) =>
+    log("error", "watching backfill delivery progress stopped", err),
+  );
   const publisher = new JetStreamPublisher(nc);
   const profiles = new ProfileStore(buckets.profiles, publisher);
   const models = new Map<string, NamespaceModel>();
@@ -101,6 +105,7 @@ export async function runEvaluator(opts: EvaluatorOptions = {}): Promise<Evaluat
         profiles,
         model: (ns) => models.get(ns),
         stats,
+        backfillDelivered: (ns, id) => backfillDelivered.delivered(ns, id),
         clock: opts.clock ?? Date.now,
         // A test clock also dates the events, so time-based segments see one consistent "now".
         ...(opts.clock ? { eventTime: () => (opts.clock as () => number)() } : {}),
@@ -226,6 +231,7 @@ export async function runEvaluator(opts: EvaluatorOptions = {}): Promise<Evaluat
       registry.stop();
       await applying;
       await Promise.all(leased.map((l) => l.stop()));
+      backfillDelivered.stop();
       await stats.stop();
       publisher.close();
       if (!opts.connection) await nc.drain();

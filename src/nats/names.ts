@@ -72,7 +72,16 @@ export const registryKey = {
 export const statusKey = {
   segment: (namespace: string, id: string) => `segments.${namespace}.${id}`,
   subscription: (namespace: string, id: string) => `subscriptions.${namespace}.${id}`,
+  /**
+   * How far a subscription's backfill lane has delivered (`{ "seq": n }`): every backfill-lane message
+   * with a SEGWATCH_DELIVERIES sequence ≤ n is acked (delivered or dead-lettered). The delivery worker
+   * writes it, the evaluator reads it to keep a user's live changes behind their queued backfill.
+   */
+  backfillDelivered: (namespace: string, id: string) =>
+    `subscriptions.${namespace}.${id}.backfill.delivered`,
 } as const;
+/** Every subscription's backfillDelivered key. */
+export const BACKFILL_DELIVERED_KEYS = "subscriptions.*.*.backfill.delivered";
 
 /**
  * The lease of one evaluator partition (KV segwatch-status), beside the delivery pools'

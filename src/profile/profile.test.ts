@@ -51,4 +51,13 @@ describe("restoreProfile", () => {
     expect(Object.getPrototypeOf(p.fields)).toBe(Object.prototype);
     expect(p.fields).toEqual({ plan: "pro" });
   });
+
+  it("keeps what the evaluator stores beside the fields, backfillSeq included", () => {
+    const p = newProfile("u1", { field: "user_id", value: "u1" }, T0);
+    p.segments = { seg1: T0.toISOString() };
+    p.backfilled = ["sub1@2026-01-01T00:00:00.000Z"];
+    p.backfillSeq = { sub1: 42, sub2: 7 };
+    const restored = restoreProfile(JSON.parse(JSON.stringify(p)) as StoredProfile, {});
+    expect(restored).toEqual(p);
+  });
 });

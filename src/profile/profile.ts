@@ -26,6 +26,12 @@ export interface Profile {
   checks?: Record<string, number>;
   /** Subscriptions whose backfill already considered this user. */
   backfilled?: string[];
+  /**
+   * Subscription id → the SEGWATCH_DELIVERIES sequence of the newest message about this user sent to
+   * that subscription's backfill lane, while it may not have been delivered yet: the user's live
+   * changes follow it through the backfill lane (evaluator/backfill-order.ts).
+   */
+  backfillSeq?: Record<string, number>;
 }
 
 /** The stored form (JSON). Dates become RFC 3339 strings through JSON.stringify. */
