@@ -1,5 +1,5 @@
-// Level-triggered cleanup: registry entries, consumers and inline segments whose resource no longer
-// exists are removed by comparing what is there with what should be, so no finalizers are needed for
+// Level-triggered cleanup: registry entries, consumers, counters and inline segments whose resource no
+// longer exists are removed by comparing what is there with what should be, so no finalizers are needed for
 // the directory source (and a missed delete notification heals on the next pass).
 //
 // Order matters: what might be garbage (registry keys, consumers, owned segments) is listed before the
@@ -19,6 +19,8 @@ export interface Collected {
   readonly registryKeys: string[];
   readonly consumers: string[];
   readonly segments: string[];
+  /** Counter keys in KV segwatch-status of segments and subscriptions that are gone. */
+  readonly statusKeys: string[];
 }
 
 export async function collectGarbage(
@@ -33,6 +35,7 @@ export async function collectGarbage(
     ns === undefined ? ctx.registry.keys("schemas.") : Promise.resolve([registryKey.schema(ns)]),
   ]);
   const consumerIds = ns === undefined ? await ctx.consumers.subscriptionIds() : new Set<string>();
+  const statusKeys = await ctx.stats.keys(ns);
   const segments = await ctx.source.list("Segment", ns);
   const subscriptions = await ctx.source.list("Subscription", ns);
   const schemas = await ctx.source.list("ProfileSchema", ns);
@@ -44,7 +47,7 @@ export async function collectGarbage(
     subscriptions.map((s) => `${s.metadata.namespace}/${resourceId(s.metadata)}`),
   );
   const schemaNamespaces = new Set(schemas.map((s) => s.metadata.namespace));
-  const collected: Collected = { registryKeys: [], consumers: [], segments: [] };
+  const collected: Collected = { registryKeys: [], consumers: [], segments: [], statusKeys: [] };
 
   for (const key of segmentKeys) {
     const k = parseRegistryKey(key);
@@ -70,6 +73,16 @@ export async function collectGarbage(
         collected.consumers.push(id);
     }
   }
+  // A segment or subscription made again under the same id must not inherit the old counters
+  // (member counts are kept as sums of deltas). Namespaces and ids hold no dots.
+  for (const key of statusKeys) {
+    const [kind, namespace, id] = key.split(".");
+    const live = kind === "segments" ? segmentIds : subscriptionIds;
+    if (!live.has(`${namespace}/${id}`)) {
+      await ctx.stats.remove(key);
+      collected.statusKeys.push(key);
+    }
+  }
   for (const seg of segments) {
     if (isOrphan(seg, subscriptions)) {
       if (await ctx.source.delete("Segment", seg.metadata.namespace, seg.metadata.name))
@@ -78,6 +91,7 @@ export async function collectGarbage(
   }
   for (const k of collected.registryKeys) ctx.log.info("collected registry entry", { key: k });
   for (const id of collected.consumers) ctx.log.info("collected consumers", { subscription: id });
+  for (const k of collected.statusKeys) ctx.log.info("collected counters", { key: k });
   for (const s of collected.segments) ctx.log.info("collected inline segment", { segment: s });
   return collected;
 }

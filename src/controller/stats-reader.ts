@@ -25,6 +25,23 @@ export class StatsReader {
     return this.read<SubscriptionStats>(statusKey.subscription(namespace, id));
   }
 
+  /**
+   * The counter keys of segments and subscriptions (a subscription's backfill keys included), of one
+   * namespace or all: what the garbage collector compares with the resources that exist.
+   */
+  async keys(namespace?: string): Promise<string[]> {
+    const ns = namespace ?? "*";
+    const out: string[] = [];
+    for (const filter of [`segments.${ns}.*`, `subscriptions.${ns}.*`, `subscriptions.${ns}.*.>`])
+      for await (const k of await this.kv.keys(filter)) out.push(k);
+    return out;
+  }
+
+  /** Removes a counter key and its history (its resource is gone: a new one starts from zero). */
+  async remove(key: string): Promise<void> {
+    await this.kv.purge(key);
+  }
+
   private async read<T>(key: string): Promise<Stats<T> | undefined> {
     const e = await this.kv.get(key);
     if (e?.operation !== "PUT") return undefined;

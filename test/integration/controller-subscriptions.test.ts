@@ -419,14 +419,32 @@ spec:
       ),
     );
     const id = (await env.ready("Subscription", "doomed")).status!.id!;
+    // Counters the workers kept for it, and another subscription's that stay.
+    const counters = [
+      statusKey.subscription("acme", id),
+      `${statusKey.subscription("acme", id)}.backfill.0`,
+      statusKey.backfillDelivered("acme", id),
+      // A segment's members counted before it was deleted.
+      statusKey.segment("acme", "0123456789abcdef0123456789abcdef"),
+    ];
+    for (const k of counters) await env.buckets.status.put(k, JSON.stringify({ delivered: 1 }));
+    const kept = (await env.ready("Subscription", "webhooktest1")).status!.id!;
+    await env.buckets.status.put(statusKey.subscription("acme", kept), JSON.stringify({}));
     await env.stopController();
     env.remove("doomed.yaml");
     await env.startController();
-    await until("registry entry and consumers are collected", async () =>
-      (await env.registry(registryKey.subscription("acme", id))) === undefined &&
-      !(await env.consumerExists(id, "live"))
+    await until("registry entry, consumers and counters are collected", async () => {
+      const gone = await Promise.all(
+        counters.map(async (k) => (await env.buckets.status.get(k))?.operation !== "PUT"),
+      );
+      return (await env.registry(registryKey.subscription("acme", id))) === undefined &&
+        !(await env.consumerExists(id, "live")) &&
+        gone.every(Boolean)
         ? true
-        : undefined,
+        : undefined;
+    });
+    expect((await env.buckets.status.get(statusKey.subscription("acme", kept)))?.operation).toBe(
+      "PUT",
     );
     expect(env.errors.join("\n")).toBe("");
   });
