@@ -207,6 +207,8 @@ describe("helm template with the default values", () => {
       partitionsOfReplica(replicaOrdinal(`segwatch-evaluator-${i}`), replicas, partitions),
     ).flat();
     expect(owned).toEqual(Array.from({ length: partitions }, (_, p) => p));
+    // Partition leases: a crashed replica's share is taken over after the chart's TTL.
+    expect(podOf(sts).containers[0]!.args).toContain("--lease-ttl=15");
   });
 
   it("sets SEGWATCH_STREAM_REPLICAS=1 in every process and passes the delivery pods' settings", () => {
@@ -360,6 +362,9 @@ describe("values.schema.json", () => {
     );
     expect(await rejects(["--set", "nats.streamReplicas=0"])).toContain(
       "at '/nats/streamReplicas': minimum: got 0, want 1",
+    );
+    expect(await rejects(["--set", "evaluator.leaseTtlSeconds=1"])).toContain(
+      "at '/evaluator/leaseTtlSeconds': minimum: got 1, want 2",
     );
   });
 
