@@ -70,12 +70,9 @@ export function runFieldIndexBench(opts: { rounds: number }): FieldIndexResult {
   // Membership state per segment for one profile, so both strategies do the same bookkeeping.
   const runIndexed = (profile: Record<string, number>, members: Uint8Array) => {
     let evaluations = 0;
-    const affected = new Set<number>();
     for (const u of updates) {
       for (let k = 0; k < u.fields.length; k++) profile[u.fields[k]!] = u.values[k]!;
-      affected.clear();
-      index.affected(u.fields, affected);
-      for (const id of affected) {
+      for (const id of index.affected(u.fields)) {
         members[id] = segments[id]!.matches(profile, 0) ? 1 : 0;
         evaluations++;
       }

@@ -3,7 +3,12 @@
 
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
-import { type CompiledSegment, compileSegment, SegmentQLError } from "../segmentql/index.ts";
+import {
+  type Backend,
+  type CompiledSegment,
+  compileSegment,
+  SegmentQLError,
+} from "../segmentql/index.ts";
 import type { FieldTypes } from "../segmentql/schema.ts";
 import { type FieldType, parseFieldType } from "../segmentql/values.ts";
 
@@ -44,16 +49,21 @@ export class SegmentCache {
 
 class RequestError extends Error {}
 
-/** Answers one request line (already parsed from JSON). */
-export function answerEvalRequest(input: unknown, cache = new SegmentCache()): EvalAnswer {
+/** Answers one request line (already parsed from JSON); `backend` for tests of the others. */
+export function answerEvalRequest(
+  input: unknown,
+  cache = new SegmentCache(),
+  backend: Backend = "generated",
+): EvalAnswer {
   try {
     const req = validateRequest(input);
     const types = parseTypes(req.types);
     const now = req.now === undefined ? Date.now() : parseNow(req.now);
     const includes = req.includes;
-    const key = JSON.stringify([req.ql, types, includes ?? null]);
+    const key = JSON.stringify([req.ql, types, includes ?? null, backend]);
     const segment = cache.get(key, () =>
       compileSegment(req.ql, {
+        backend,
         types,
         ...(includes ? { includes: (name: string) => lookupInclude(includes, name) } : {}),
       }),

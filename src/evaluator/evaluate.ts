@@ -4,7 +4,7 @@
 // profile twice never yields a transition twice.
 
 import type { Profile } from "../profile/profile.ts";
-import type { NamespaceModel } from "./model.ts";
+import type { ModelSegment, NamespaceModel } from "./model.ts";
 
 export interface Transition {
   readonly segmentId: string;
@@ -34,13 +34,11 @@ export function evaluateProfile(
   scope: Scope,
   now: number,
 ): Evaluation {
-  const ids = scopeIds(model, scope);
   let at: string | undefined;
   const transitions: Transition[] = [];
   let checks = profile.checks;
-  for (const id of ids) {
-    const seg = model.segments.get(id);
-    if (!seg) continue;
+  for (const seg of scopeSegments(model, scope)) {
+    const id = seg.id;
     const member = seg.compiled.matches(profile.fields, now);
     const since = profile.segments[id];
     if (member && since === undefined) {
@@ -87,14 +85,20 @@ export function dueSegments(profile: Profile, now: number): string[] {
   return out;
 }
 
-function scopeIds(model: NamespaceModel, scope: Scope): Iterable<string> {
+function scopeSegments(model: NamespaceModel, scope: Scope): Iterable<ModelSegment> {
   switch (scope.kind) {
     case "fields":
       return model.index.affected(scope.fields);
-    case "segments":
-      return scope.ids;
+    case "segments": {
+      const out: ModelSegment[] = [];
+      for (const id of scope.ids) {
+        const seg = model.segments.get(id);
+        if (seg) out.push(seg);
+      }
+      return out;
+    }
     case "all":
-      return model.segments.keys();
+      return model.segments.values();
   }
 }
 

@@ -4,59 +4,78 @@
 
 import type { FieldRefs } from "../segmentql/index.ts";
 
+/** One segment in the index; `mark` is the last lookup that returned it (dedupe without a Set). */
+interface Entry<Id> {
+  readonly id: Id;
+  readonly refs: FieldRefs;
+  mark: number;
+}
+
 export class FieldIndex<Id> {
-  private readonly byField = new Map<string, Set<Id>>();
+  private readonly byField = new Map<string, Entry<Id>[]>();
   /** Segments that read fields by prefix (match("score_")): checked against every changed field. */
-  private readonly byPrefix = new Map<string, Set<Id>>();
-  private readonly refs = new Map<Id, FieldRefs>();
+  private readonly byPrefix = new Map<string, Entry<Id>[]>();
+  private readonly entries = new Map<Id, Entry<Id>>();
+  private lookups = 0;
 
   get size(): number {
-    return this.refs.size;
+    return this.entries.size;
   }
 
   /** Adds or replaces a segment's references. */
   set(id: Id, refs: FieldRefs): void {
     this.delete(id);
-    this.refs.set(id, refs);
-    for (const f of refs.names) addTo(this.byField, f, id);
-    for (const p of refs.prefixes) addTo(this.byPrefix, p, id);
+    const entry: Entry<Id> = { id, refs, mark: 0 };
+    this.entries.set(id, entry);
+    for (const f of refs.names) addTo(this.byField, f, entry);
+    for (const p of refs.prefixes) addTo(this.byPrefix, p, entry);
   }
 
   delete(id: Id): void {
-    const refs = this.refs.get(id);
-    if (!refs) return;
-    this.refs.delete(id);
-    for (const f of refs.names) removeFrom(this.byField, f, id);
-    for (const p of refs.prefixes) removeFrom(this.byPrefix, p, id);
+    const entry = this.entries.get(id);
+    if (!entry) return;
+    this.entries.delete(id);
+    for (const f of entry.refs.names) removeFrom(this.byField, f, entry);
+    for (const p of entry.refs.prefixes) removeFrom(this.byPrefix, p, entry);
   }
 
-  /** The segments that read any of the changed fields. */
-  affected(changedFields: Iterable<string>, into: Set<Id> = new Set()): Set<Id> {
+  /**
+   * The segments that read any of the changed fields, each once. This runs for every event, over
+   * tens of segments: a mark per entry dedupes where a Set would hash every id.
+   */
+  affected(changedFields: Iterable<string>): Id[] {
+    const mark = ++this.lookups;
+    const out: Id[] = [];
     for (const f of changedFields) {
-      const ids = this.byField.get(f);
-      if (ids) for (const id of ids) into.add(id);
+      const entries = this.byField.get(f);
+      if (entries) collect(entries, mark, out);
       if (this.byPrefix.size > 0) {
-        for (const [prefix, pids] of this.byPrefix) {
-          if (f.startsWith(prefix)) for (const id of pids) into.add(id);
-        }
+        for (const [prefix, prefixed] of this.byPrefix)
+          if (f.startsWith(prefix)) collect(prefixed, mark, out);
       }
     }
-    return into;
+    return out;
   }
 }
 
-function addTo<Id>(m: Map<string, Set<Id>>, key: string, id: Id): void {
-  let s = m.get(key);
-  if (!s) {
-    s = new Set();
-    m.set(key, s);
+function collect<Id>(entries: readonly Entry<Id>[], mark: number, out: Id[]): void {
+  for (const e of entries) {
+    if (e.mark === mark) continue;
+    e.mark = mark;
+    out.push(e.id);
   }
-  s.add(id);
 }
 
-function removeFrom<Id>(m: Map<string, Set<Id>>, key: string, id: Id): void {
-  const s = m.get(key);
-  if (!s) return;
-  s.delete(id);
-  if (s.size === 0) m.delete(key);
+function addTo<Id>(m: Map<string, Entry<Id>[]>, key: string, entry: Entry<Id>): void {
+  const list = m.get(key);
+  if (list) list.push(entry);
+  else m.set(key, [entry]);
+}
+
+function removeFrom<Id>(m: Map<string, Entry<Id>[]>, key: string, entry: Entry<Id>): void {
+  const list = m.get(key);
+  if (!list) return;
+  const i = list.indexOf(entry);
+  if (i >= 0) list.splice(i, 1);
+  if (list.length === 0) m.delete(key);
 }

@@ -8,11 +8,14 @@ import {
   type CompiledSegment,
   compileSegment,
   type FieldTypes,
+  propertyKey,
   SegmentQLError,
 } from "../segmentql/index.ts";
 import { FieldIndex } from "./field-index.ts";
 
 export interface ModelSegment {
+  /** The record's id, as an internalized string (see `propertyKey`). */
+  readonly id: string;
   readonly record: SegmentRecord;
   readonly compiled: CompiledSegment;
 }
@@ -27,7 +30,7 @@ export class NamespaceModel {
   readonly identityFields: readonly string[];
   readonly types: FieldTypes;
   readonly segments: ReadonlyMap<string, ModelSegment>;
-  readonly index: FieldIndex<string>;
+  readonly index: FieldIndex<ModelSegment>;
   /** Segment id → subscriptions that listen to it. */
   readonly subscriptionsBySegment: ReadonlyMap<string, readonly SubscriptionRecord[]>;
   readonly subscriptions: ReadonlyMap<string, SubscriptionRecord>;
@@ -53,16 +56,20 @@ export class NamespaceModel {
     }
     const compiled = new Map<string, ModelSegment>();
     const problems: SegmentProblem[] = [];
-    const index = new FieldIndex<string>();
+    const index = new FieldIndex<ModelSegment>();
     for (const record of segments) {
       try {
+        // Many segments, each evaluated for a few profiles at a time: one shared loop stays in the
+        // CPU's caches where a generated function per segment would not (condition-list.ts).
         const seg = compileSegment(record.segmentql, {
+          backend: "conditions",
           types: this.types,
           includes: (name) =>
             bySlug.get(name.toLowerCase())?.segmentql ?? bySlug.get(name)?.segmentql,
         });
-        compiled.set(record.id, { record, compiled: seg });
-        index.set(record.id, seg.fields);
+        const entry = { id: propertyKey(record.id), record, compiled: seg };
+        compiled.set(record.id, entry);
+        index.set(entry, seg.fields);
       } catch (err) {
         if (!(err instanceof SegmentQLError)) throw err;
         problems.push({ segmentId: record.id, error: err.message });

@@ -12,7 +12,7 @@ describe("mergeEvent", () => {
       { field: "__proto__", reason: "this field name cannot be stored" },
     ]);
     expect(result.changed).toEqual(["user_id", "plan", "_modified"]);
-    expect(Object.getPrototypeOf(p.fields)).toBe(Object.prototype);
+    expect(Object.getPrototypeOf(p.fields)).toBeNull();
     expect((p.fields as Record<string, unknown>).paying_user).toBeUndefined();
   });
 
@@ -48,7 +48,7 @@ describe("restoreProfile", () => {
         '"fields":{"__proto__":{"x":1},"plan":"pro"}}',
     ) as StoredProfile;
     const p = restoreProfile(stored, {});
-    expect(Object.getPrototypeOf(p.fields)).toBe(Object.prototype);
+    expect(Object.getPrototypeOf(p.fields)).toBeNull();
     expect(p.fields).toEqual({ plan: "pro" });
   });
 

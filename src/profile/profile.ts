@@ -52,13 +52,10 @@ export function newProfile(
   now: Date,
 ): Profile {
   const at = now.toISOString();
-  return {
-    key,
-    identity,
-    fields: { [CREATED_FIELD]: at, [MODIFIED_FIELD]: at },
-    lastSeq: 0,
-    segments: {},
-  };
+  const fields = dictionary<unknown>();
+  fields[CREATED_FIELD] = at;
+  fields[MODIFIED_FIELD] = at;
+  return { key, identity, fields, lastSeq: 0, segments: dictionary() };
 }
 
 /**
@@ -104,7 +101,7 @@ export function mergeEvent(
 
 /** Re-coerces a stored profile's declared fields (stored times are strings). */
 export function restoreProfile(stored: StoredProfile, types: FieldTypes): Profile {
-  const fields: Record<string, unknown> = {};
+  const fields = dictionary<unknown>();
   for (const [field, raw] of Object.entries(stored.fields)) {
     if (field === PROTO_KEY) continue;
     const type = Object.hasOwn(types, field) ? types[field] : undefined;
@@ -115,7 +112,19 @@ export function restoreProfile(stored: StoredProfile, types: FieldTypes): Profil
       fields[field] = c.ok ? c.value : raw;
     }
   }
-  return { ...stored, fields };
+  const segments = dictionary<string>();
+  for (const [id, at] of Object.entries(stored.segments)) segments[id] = at;
+  return { ...stored, fields, segments };
+}
+
+/**
+ * An empty object without a prototype, which V8 keeps in dictionary mode. Profiles gain fields in
+ * every order, so plain objects would each get a hidden class of their own and the generated
+ * segment code's property reads would go megamorphic and miss V8's stub cache; all dictionary-mode
+ * objects without a prototype share one hidden class, so those reads stay monomorphic.
+ */
+export function dictionary<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
 }
 
 function sameValue(a: unknown, b: unknown): boolean {

@@ -1,7 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  comparisonProfile,
   condition,
+  fieldComparisonConjunction,
   fieldTypes,
   filterStatement,
   INCLUDE_NAMES,
@@ -11,6 +13,7 @@ import type { Expr, FilterStatement } from "./ast.ts";
 import { compileClosure } from "./closures.ts";
 import { compileGenerated } from "./codegen.ts";
 import { compileSegment } from "./compile.ts";
+import { compileConditionList } from "./condition-list.ts";
 import { linkIncludes } from "./link.ts";
 import { parseStatement } from "./parser.ts";
 import { printExpr, printStatement } from "./printer.ts";
@@ -102,6 +105,134 @@ describe("backends agree (differential property)", () => {
       ),
       { numRuns: 3000 },
     );
+  });
+
+  it("the condition list matches the closure reference, on plain and prototype-less profiles", () => {
+    const statement = fc.oneof(
+      { weight: 3, arbitrary: fieldComparisonConjunction.map((filter) => ({ filter })) },
+      { weight: 1, arbitrary: filterStatement },
+    );
+    fc.assert(
+      fc.property(
+        statement,
+        fc.array(fc.oneof(comparisonProfile, profile), { minLength: 1, maxLength: 5 }),
+        fc.oneof(fc.constant({}), fieldTypes),
+        ({ filter }, profiles, types) => {
+          const stmt: FilterStatement = { kind: "FILTER", filter };
+          const list = compileSegment(stmt, { types, includes, backend: "conditions" });
+          const ref = compileSegment(stmt, { types, includes, backend: "closures" });
+          for (const p of profiles) {
+            const dictionary = Object.assign(Object.create(null), p);
+            const context = `${printStatement(stmt)}\n${JSON.stringify(p)}`;
+            expect(list.matches(p, NOW), context).toBe(ref.matches(p, NOW));
+            expect(list.matches(dictionary, NOW), context).toBe(ref.matches(p, NOW));
+          }
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+});
+
+describe("condition list", () => {
+  const env = { types: { typed: "int" as const }, includes: new Map() };
+  const listFor = (ql: string) => compileConditionList(parseStatement(ql).filter, env);
+
+  it("takes ANDs of plain fields against literals", () => {
+    for (const ql of [
+      'FILTER plan = "pro"',
+      'FILTER AND ( plan = "pro", score > 50, country IN ("US", "CA"), email CONTAINS "@acme" )',
+      'FILTER AND ( AND ( a LIKE "x*", b != 2.5 ), c INTERSECTS (1, 2), d == true, e != NULL )',
+    ])
+      expect(listFor(ql), ql).toBeTypeOf("function");
+  });
+
+  it("leaves every other filter to generated code", () => {
+    for (const ql of [
+      "FILTER OR ( a > 1, b > 1 )",
+      "FILTER NOT AND ( a > 1, b > 1 )",
+      "FILTER AND ( a > 1, b > c )",
+      "FILTER AND ( a > 1, m.k > 1 )",
+      "FILTER typed > 1",
+      "FILTER toString > 1",
+      "FILTER a > 1 + 1",
+      "FILTER a BETWEEN 1 AND 5",
+      "FILTER EXISTS a",
+      "FILTER *",
+    ])
+      expect(listFor(ql), ql).toBeUndefined();
+  });
+
+  it("agrees with the closure reference on every operator, literal and value kind", () => {
+    const values: unknown[] = [
+      undefined,
+      null,
+      0,
+      1,
+      2,
+      2.5,
+      -1,
+      "",
+      "a",
+      "ab",
+      "ba",
+      "b",
+      "1",
+      "2",
+      "2.5",
+      true,
+      false,
+      ["a", "b"],
+      [1, 2],
+      { k: 1 },
+      "2026-03-10T11:00:00Z",
+      "now-1h",
+    ];
+    const literals = [
+      "1",
+      "2",
+      "2.5",
+      "-1",
+      "0",
+      '"a"',
+      '"b"',
+      '""',
+      '"2"',
+      '"a*"',
+      '"*a"',
+      "true",
+      "NULL",
+      '"now-2h"',
+      '("a", "b")',
+      "(1, 2)",
+      '(1, "a")',
+      "(2.5)",
+    ];
+    const ops = ["==", "!=", ">", ">=", "<", "<=", "LIKE", "CONTAINS", "IN", "INTERSECTS"];
+    let compared = 0;
+    for (const op of ops)
+      for (const literal of literals) {
+        const list = literal.startsWith("(");
+        if (list !== (op === "IN" || op === "INTERSECTS")) continue;
+        const ql = `FILTER AND ( x ${op} ${literal}, y != "never" )`;
+        const m = listFor(ql);
+        expect(m, ql).toBeTypeOf("function");
+        const ref = compileSegment(ql, { backend: "closures" });
+        for (const v of values) {
+          const p = v === undefined ? {} : { x: v };
+          expect(m!(p, NOW), `${ql} with ${JSON.stringify(v)}`).toBe(ref.matches(p, NOW));
+          compared++;
+        }
+      }
+    expect(compared).toBeGreaterThan(500);
+  });
+
+  it("evaluates the brief's segment", () => {
+    const m = listFor('FILTER AND ( paying_user = "t" ) FROM user ALIAS demo_segment')!;
+    expect(m({ paying_user: "t" }, NOW)).toBe(true);
+    expect(m({ paying_user: "f" }, NOW)).toBe(false);
+    expect(m({ paying_user: true }, NOW)).toBe(false);
+    expect(m({}, NOW)).toBe(false);
   });
 });
 

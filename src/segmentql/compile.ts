@@ -5,6 +5,7 @@ import { analyzeTime, type FieldRefs, referencedFields } from "./analysis.ts";
 import type { FilterStatement } from "./ast.ts";
 import { type ClosureEnv, compileClosureMatcher } from "./closures.ts";
 import { compileGenerated } from "./codegen.ts";
+import { compileConditionList } from "./condition-list.ts";
 import type { Profile } from "./fields.ts";
 import {
   type IncludeResolver,
@@ -27,9 +28,15 @@ export interface CompileOptions {
   readonly missingInclude?: MissingIncludePolicy;
   /** Reject unknown functions at compile time (default true); false evaluates them as not ok. */
   readonly strictFunctions?: boolean;
-  /** "generated" (the default) compiles to one JavaScript function; "closures" to a closure tree. */
-  readonly backend?: "generated" | "closures";
+  /**
+   * "generated" (the default) compiles to one JavaScript function; "closures" to a closure tree;
+   * "conditions" evaluates an AND of field-versus-literal comparisons as a list with one shared
+   * loop (condition-list.ts: for holders of many segments) and generates code for anything else.
+   */
+  readonly backend?: Backend;
 }
+
+export type Backend = "generated" | "closures" | "conditions";
 
 export interface CompiledSegment {
   readonly statement: FilterStatement;
@@ -82,11 +89,15 @@ export function compileSegment(
 function buildMatcher(
   statement: FilterStatement,
   env: ClosureEnv,
-  backend: "generated" | "closures",
+  backend: Backend,
 ): (profile: Profile, now?: number) => boolean {
   if (backend === "closures") {
     const m = compileClosureMatcher(statement.filter, env);
     return (profile, now = Date.now()) => m({ profile, now });
+  }
+  if (backend === "conditions") {
+    const m = compileConditionList(statement.filter, env);
+    if (m) return m;
   }
   // The generated function is the matcher itself: no wrapper between the caller and the code.
   return compileGenerated(statement.filter, env).match;

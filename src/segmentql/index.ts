@@ -2,7 +2,13 @@
 
 export type { FieldRefs } from "./analysis.ts";
 export type { Expr, FilterStatement, Position } from "./ast.ts";
-export { type CompiledSegment, type CompileOptions, compileSegment } from "./compile.ts";
+export {
+  type Backend,
+  type CompiledSegment,
+  type CompileOptions,
+  compileSegment,
+} from "./compile.ts";
+export { propertyKey } from "./condition-list.ts";
 export { SegmentQLError, type SegmentQLErrorCode, SegmentQLSyntaxError } from "./errors.ts";
 export type { Profile } from "./fields.ts";
 export type { IncludeResolver, MissingIncludePolicy } from "./link.ts";

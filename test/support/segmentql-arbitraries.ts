@@ -57,6 +57,10 @@ export const intLit: fc.Arbitrary<NumberLit> = fc
   .integer({ min: -20, max: 100 })
   .map((value) => ({ type: "Number", value, isInt: true, text: String(value), pos: P }));
 
+const smallIntLit: fc.Arbitrary<NumberLit> = fc
+  .integer({ min: -1, max: 6 })
+  .map((value) => ({ type: "Number", value, isInt: true, text: String(value), pos: P }));
+
 const floatLit: fc.Arbitrary<NumberLit> = fc
   .constantFrom(1.5, -2.25, 0.5, 99.9, 5.5)
   .map((value) => ({ type: "Number", value, isInt: false, text: String(value), pos: P }));
@@ -214,6 +218,52 @@ export const condition = (depth: number, includes = true): fc.Arbitrary<Expr> =>
   );
 };
 
+/**
+ * The shape the "conditions" backend takes: a field compared with a literal or a list of literals,
+ * alone or in (nested) plain AND lists. Dotted, quoted and declared fields are among them, which
+ * that backend hands to the generated one.
+ */
+export const fieldComparisonConjunction: fc.Arbitrary<Expr> = (() => {
+  // Literals from the values comparisonProfile holds, so that ties and matches are common.
+  const near = fc.oneof(
+    { weight: 2, arbitrary: stringLit },
+    { weight: 2, arbitrary: smallIntLit },
+    { weight: 1, arbitrary: floatLit },
+    { weight: 1, arbitrary: literal },
+  );
+  const leaf = fc.oneof(
+    {
+      weight: 4,
+      arbitrary: fc
+        .record({
+          op: fc.constantFrom("==", "!=", ">", ">=", "<", "<=", "LIKE", "CONTAINS" as const),
+          left: ident,
+          right: near,
+        })
+        .map(({ op, left, right }): Expr => ({ type: "Binary", op, left, right, pos: P })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .record({
+          op: fc.constantFrom("IN", "INTERSECTS" as const),
+          left: ident,
+          right: listOf(fc.oneof(stringLit, smallIntLit, floatLit)),
+        })
+        .map(({ op, left, right }): Expr => ({ type: "Binary", op, left, right, pos: P })),
+    },
+  );
+  const andOf = (item: fc.Arbitrary<Expr>) =>
+    fc
+      .array(item, { minLength: 2, maxLength: 4 })
+      .map((items): Expr => ({ type: "BoolList", op: "AND", negated: false, items, pos: P }));
+  return fc.oneof(
+    { weight: 1, arbitrary: leaf },
+    { weight: 4, arbitrary: andOf(leaf) },
+    { weight: 1, arbitrary: andOf(fc.oneof(leaf, andOf(leaf))) },
+  );
+})();
+
 export const filterStatement: fc.Arbitrary<FilterStatement> = fc
   .record({
     filter: fc.oneof(
@@ -259,6 +309,18 @@ export const profile: fc.Arbitrary<Record<string, unknown>> = fc.dictionary(
   fc.constantFrom(...FIELD_NAMES, "with space"),
   jsonValue,
   { maxKeys: 8 },
+);
+
+/** A profile whose values are mostly those fieldComparisonConjunction compares with. */
+export const comparisonProfile: fc.Arbitrary<Record<string, unknown>> = fc.dictionary(
+  fc.constantFrom(...FIELD_NAMES, "with space"),
+  fc.oneof(
+    { weight: 3, arbitrary: fc.integer({ min: -1, max: 6 }) },
+    { weight: 3, arbitrary: fc.constantFrom(...STRINGS) },
+    { weight: 1, arbitrary: fc.constantFrom(1.5, -2.25, 5.5, 0.5, 99.9) },
+    { weight: 2, arbitrary: jsonValue },
+  ),
+  { minKeys: 3, maxKeys: 10 },
 );
 
 /** A schema declaring some of the generated fields. */

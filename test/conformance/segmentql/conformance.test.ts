@@ -46,6 +46,7 @@ describe("conformance table", () => {
   for (const file of files) {
     describe(file, () => {
       const cache = new SegmentCache();
+      const conditions = new SegmentCache();
       for (const { line, c } of load(file)) {
         const want = c.segwatch ?? c.expect;
         it(`${line}: ${c.ql.replace(/\s+/g, " ").slice(0, 100)}`, () => {
@@ -63,6 +64,9 @@ describe("conformance table", () => {
           }
           expect(answer.error, context).toBeUndefined();
           if (want.match !== undefined) expect(answer.match, context).toBe(want.match);
+          // The evaluator's backend (condition lists for plain ANDs) gives the same answer.
+          const viaConditions = answerEvalRequest(request, conditions, "conditions");
+          expect(viaConditions, `conditions backend: ${context}`).toEqual(answer);
           if (c.boundary && want.boundary !== undefined) {
             const got = answer.boundary === null ? null : Date.parse(String(answer.boundary));
             const wanted = want.boundary === null ? null : Date.parse(want.boundary);
