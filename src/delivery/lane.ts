@@ -34,7 +34,7 @@ import { retryDelay } from "./backoff.ts";
 import type { ChannelTarget, DeliveryItem, DeliveryOutcome } from "./channel.ts";
 import { deadLetterHeaders } from "./dead-letter.ts";
 import { CONSUME_DEFAULTS } from "./defaults.ts";
-import { type DeliveryEnvelope, readEnvelope } from "./envelope.ts";
+import { type DeliveryEnvelope, messageEnvelope } from "./envelope.ts";
 import { describeError } from "./errors.ts";
 import { errorOutcome, permanent, retry } from "./outcome.ts";
 import { TokenBucket } from "./pacer.ts";
@@ -394,7 +394,7 @@ export class LaneWorker {
       seen.extendedAt = now;
       return;
     }
-    const envelope = readEnvelope(m.headers);
+    const envelope = messageEnvelope(m);
     if (envelope === undefined) {
       const fallback: DeliveryEnvelope = {
         msgId: m.headers?.get("Nats-Msg-Id") || `seq-${m.seq}`,

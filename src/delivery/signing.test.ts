@@ -1,8 +1,11 @@
+import { createHmac } from "node:crypto";
+import fc from "fast-check";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { SigningSecretError } from "./errors.ts";
 import {
   decodeSigningSecret,
+  SigningKey,
   signatureHeader,
   signingKeyBytes,
   standardWebhookHeaders,
@@ -22,7 +25,10 @@ describe("decodeSigningSecret", () => {
     expect(signingKeyBytes(specSecret)).toEqual(
       Buffer.from("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "base64"),
     );
-    expect(decodeSigningSecret(specSecret).export()).toEqual(signingKeyBytes(specSecret));
+    const key = signingKeyBytes(specSecret);
+    expect(decodeSigningSecret(specSecret).sign("a.", bytes)).toBe(
+      createHmac("sha256", key).update("a.").update(bytes).digest("base64"),
+    );
   });
 
   it("takes a raw secret's UTF-8 bytes", () => {
@@ -34,6 +40,37 @@ describe("decodeSigningSecret", () => {
     expect(() => decodeSigningSecret("whsec_")).toThrow(SigningSecretError);
     expect(() => decodeSigningSecret("whsec_not*base64!")).toThrow(SigningSecretError);
     expect(() => decodeSigningSecret("whsec_abcde")).toThrow(SigningSecretError);
+  });
+});
+
+describe("SigningKey", () => {
+  it("is HMAC-SHA256: keys shorter and longer than a block, any message, the same key reused", () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 1, maxLength: 200, size: "max" }),
+        fc.array(
+          fc.tuple(
+            fc.string({ unit: "grapheme", maxLength: 40 }),
+            fc.uint8Array({ maxLength: 3000, size: "max" }),
+          ),
+          {
+            minLength: 1,
+            maxLength: 4,
+          },
+        ),
+        (key, messages) => {
+          const signing = new SigningKey(key);
+          for (const [prefix, body] of messages) {
+            const want = createHmac("sha256", Buffer.from(key))
+              .update(prefix)
+              .update(body)
+              .digest("base64");
+            expect(signing.sign(prefix, body)).toBe(want);
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
 

@@ -3,7 +3,6 @@
 // only ever reach addresses the target policy allows. With a Segment write key, the same message also
 // becomes an identify call to Segment's tracking API.
 
-import type { KeyObject } from "node:crypto";
 import { Agent, type Dispatcher } from "undici";
 import type { SubscriptionRecord } from "../controller/records.ts";
 import type { ChannelTarget, DeliveryChannel, DeliveryItem, DeliveryOutcome } from "./channel.ts";
@@ -12,7 +11,7 @@ import { ChannelConfigError, DeliveryWorkerError, describeError } from "./errors
 import { guardedConnector, type LookupAll } from "./guarded-connect.ts";
 import { combineOutcomes, errorOutcome, permanent, responseOutcome, SUCCESS } from "./outcome.ts";
 import { IDENTIFY_PATH, identifyCall, segmentAuthorization } from "./segment-identify.ts";
-import { decodeSigningSecret, standardWebhookHeaders } from "./signing.ts";
+import { decodeSigningSecret, type SigningKey, standardWebhookHeaders } from "./signing.ts";
 import type { TargetPolicyOptions } from "./target-policy.ts";
 
 export interface WebhookChannelOptions {
@@ -110,7 +109,7 @@ class WebhookChannel implements DeliveryChannel {
       headers.authorization = `Basic ${Buffer.from(`${user}:${pass}`).toString("base64")}`;
     }
     headers["content-type"] = JSON_TYPE;
-    let keys: KeyObject[];
+    let keys: SigningKey[];
     try {
       keys = (hook.signingSecrets ?? []).map(decodeSigningSecret);
     } catch (err) {
@@ -160,7 +159,7 @@ interface TargetSettings {
   readonly path: string;
   /** Lower-case names; signing headers are added per attempt. */
   readonly headers: Readonly<Record<string, string>>;
-  readonly keys: readonly KeyObject[];
+  readonly keys: readonly SigningKey[];
   /** When the keys after the first stop being used (ms since the epoch). */
   readonly previousKeyExpiresAt: number | undefined;
   readonly timeoutMs: number;
@@ -265,46 +264,7 @@ function send(
   now: () => number,
 ): Promise<DeliveryOutcome> {
   return new Promise((resolve) => {
-    let status = 0;
-    let retryAfter: string | undefined;
-    let chunks: Buffer[] | undefined;
-    let size = 0;
-    let settled = false;
-    const settle = (o: DeliveryOutcome) => {
-      if (settled) return;
-      settled = true;
-      resolve(o);
-    };
-    const handler: Dispatcher.DispatchHandler = {
-      onRequestStart() {},
-      onResponseStart(_controller, statusCode, responseHeaders) {
-        status = statusCode;
-        if (statusCode < 200 || statusCode > 299) {
-          chunks = [];
-          const ra = responseHeaders["retry-after"];
-          retryAfter = Array.isArray(ra) ? ra[0] : ra;
-        }
-      },
-      onResponseData(_controller, chunk) {
-        if (chunks !== undefined && size < WEBHOOK_DEFAULTS.errorBodyBytes) {
-          chunks.push(chunk);
-          size += chunk.length;
-        }
-      },
-      onResponseEnd() {
-        if (chunks === undefined) {
-          settle(SUCCESS);
-          return;
-        }
-        const detail = Buffer.concat(chunks)
-          .subarray(0, WEBHOOK_DEFAULTS.errorBodyBytes)
-          .toString("utf8");
-        settle(responseOutcome(what, status, retryAfter, detail, now()));
-      },
-      onResponseError(_controller, err) {
-        settle(errorOutcome(what, err));
-      },
-    };
+    const handler = new ResponseHandler(what, now, resolve);
     try {
       agent.dispatch(
         {
@@ -319,9 +279,69 @@ function send(
         handler,
       );
     } catch (err) {
-      settle(errorOutcome(what, err));
+      handler.settle(errorOutcome(what, err));
     }
   });
+}
+
+/** One response's outcome; a class rather than closures, as there is one per delivery. */
+class ResponseHandler implements Dispatcher.DispatchHandler {
+  readonly #what: string;
+  readonly #now: () => number;
+  #resolve: ((o: DeliveryOutcome) => void) | undefined;
+  #status = 0;
+  #retryAfter: string | undefined;
+  #chunks: Buffer[] | undefined;
+  #size = 0;
+
+  constructor(what: string, now: () => number, resolve: (o: DeliveryOutcome) => void) {
+    this.#what = what;
+    this.#now = now;
+    this.#resolve = resolve;
+  }
+
+  settle(o: DeliveryOutcome): void {
+    const resolve = this.#resolve;
+    this.#resolve = undefined;
+    resolve?.(o);
+  }
+
+  onRequestStart(): void {}
+
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    responseHeaders: Record<string, string | string[] | undefined>,
+  ): void {
+    this.#status = statusCode;
+    if (statusCode < 200 || statusCode > 299) {
+      this.#chunks = [];
+      const ra = responseHeaders["retry-after"];
+      this.#retryAfter = Array.isArray(ra) ? ra[0] : ra;
+    }
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#chunks !== undefined && this.#size < WEBHOOK_DEFAULTS.errorBodyBytes) {
+      this.#chunks.push(chunk);
+      this.#size += chunk.length;
+    }
+  }
+
+  onResponseEnd(): void {
+    if (this.#chunks === undefined) {
+      this.settle(SUCCESS);
+      return;
+    }
+    const detail = Buffer.concat(this.#chunks)
+      .subarray(0, WEBHOOK_DEFAULTS.errorBodyBytes)
+      .toString("utf8");
+    this.settle(responseOutcome(this.#what, this.#status, this.#retryAfter, detail, this.#now()));
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    this.settle(errorOutcome(this.#what, err));
+  }
 }
 
 function inArray(o: DeliveryOutcome): DeliveryOutcome[] {
