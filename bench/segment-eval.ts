@@ -108,6 +108,8 @@ export function runSegmentEvalBench(opts: { rounds: number; ops: number }): {
 } {
   const generated = compileSegment(SEGMENT);
   const closures = compileSegment(SEGMENT, { backend: "closures" });
+  // The evaluator's form for plain ANDs like this one: one loop shared by every segment.
+  const conditions = compileSegment(SEGMENT, { backend: "conditions" });
   const jsonLogic = new LogicEngine().build(JSON_LOGIC) as (d: unknown) => unknown;
   const cel = celParse(CEL);
   const sets: SegmentEvalResult[] = [];
@@ -123,6 +125,7 @@ export function runSegmentEvalBench(opts: { rounds: number; ops: number }): {
       const got = [
         generated.matches(p, 0),
         closures.matches(p, 0),
+        conditions.matches(p, 0),
         jsonLogic(p) === true,
         cel(p) === true,
       ];
@@ -139,6 +142,10 @@ export function runSegmentEvalBench(opts: { rounds: number; ops: number }): {
       {
         name: "segwatch (closures)",
         fn: (i: number) => (closures.matches(profiles[i & mask]!, 0) ? 1 : 0),
+      },
+      {
+        name: "segwatch (condition list)",
+        fn: (i: number) => (conditions.matches(profiles[i & mask]!, 0) ? 1 : 0),
       },
       {
         name: "json-logic-engine (build)",

@@ -7,7 +7,7 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import { KvWatchInclude } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { type BootstrapOptions, type Buckets, bootstrap } from "../nats/bootstrap.ts";
-import type { ResourceSource } from "../resources/source.ts";
+import { ResourceNotFoundError, type ResourceSource } from "../resources/source.ts";
 import { keyString, RESOURCE_KINDS, type ResourceKey } from "../resources/types.ts";
 import type { ChannelWorkloads } from "./channel-workloads.ts";
 import { ConsumerManager } from "./consumers.ts";
@@ -164,6 +164,13 @@ export class Controller {
         if (result.requeueAfterMs !== undefined) this.queue.addAfter(text, result.requeueAfterMs);
       } catch (err) {
         this.reconciles++;
+        if (err instanceof ResourceNotFoundError && keyString(err.key) === text) {
+          // Deleted while being reconciled: not a failure, the next reconcile sees the deletion
+          // and cleans up (rate-limited all the same, should a source keep contradicting itself).
+          const retryInMs = this.queue.addRateLimited(text);
+          this.log.info("deleted while being reconciled", { key: text, retryInMs });
+          continue;
+        }
         this.failures++;
         const retryInMs = this.queue.addRateLimited(text);
         this.log.error("reconcile failed", { key: text, error: errorText(err), retryInMs });

@@ -9,7 +9,7 @@ import { type FSWatcher, watch as fsWatch, statSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { dump as dumpYaml, loadAll } from "js-yaml";
-import { type ResourceSource, ResourceSourceError } from "./source.ts";
+import { ResourceNotFoundError, type ResourceSource, ResourceSourceError } from "./source.ts";
 import {
   API_VERSION,
   DEFAULT_NAMESPACE,
@@ -170,7 +170,7 @@ export class DirectorySource implements ResourceSource {
     await this.ready();
     const key = { kind, namespace, name };
     if (!this.resources.has(keyString(key))) {
-      throw new ResourceSourceError(`${keyString(key)} does not exist`, key);
+      throw new ResourceNotFoundError(key);
     }
     const file = this.statusFile(key);
     await writeAtomic(file, `${JSON.stringify(status, null, 2)}\n`);

@@ -16,7 +16,12 @@ import {
 import { KUBE_FIELD_MANAGER, KUBE_SOURCE_DEFAULTS, type KubeSourceSettings } from "./defaults.ts";
 import { apiErrorMessage, isConflict, isNotFound, mergePatch, microTime } from "./kube-client.ts";
 import { type Listing, ResilientWatch } from "./resilient-watch.ts";
-import { type ResourceEvent, type ResourceSource, ResourceSourceError } from "./source.ts";
+import {
+  type ResourceEvent,
+  ResourceNotFoundError,
+  type ResourceSource,
+  ResourceSourceError,
+} from "./source.ts";
 import { buildStatusPatch, storedForm } from "./status-patch.ts";
 import {
   API_GROUP,
@@ -202,7 +207,7 @@ export class KubernetesSource implements ResourceSource {
     const key: ResourceKey = { kind, namespace, name };
     await this.retryingConflicts(key, "update the status of", async () => {
       const current = await this.getRaw(kind, namespace, name);
-      if (!current) throw new ResourceSourceError(`${keyString(key)} does not exist`, key);
+      if (!current) throw new ResourceNotFoundError(key);
       const requested = storedForm(status);
       const stored = storedForm(current.status);
       const memo = this.lastStatus.get(keyString(key));
@@ -212,10 +217,16 @@ export class KubernetesSource implements ResourceSource {
         status as Record<string, unknown>,
         current.metadata.resourceVersion ?? "",
       );
-      const written = (await this.custom.patchNamespacedCustomObjectStatus(
-        { ...this.path(kind, namespace), name, body, fieldManager: KUBE_FIELD_MANAGER },
-        mergePatch(),
-      )) as RawObject;
+      const written = (await this.custom
+        .patchNamespacedCustomObjectStatus(
+          { ...this.path(kind, namespace), name, body, fieldManager: KUBE_FIELD_MANAGER },
+          mergePatch(),
+        )
+        .catch((err) => {
+          // Deleted since the read above.
+          if (isNotFound(err)) throw new ResourceNotFoundError(key, { cause: err });
+          throw err;
+        })) as RawObject;
       this.lastStatus.set(keyString(key), { requested, stored: storedForm(written.status) });
     });
   }

@@ -3,7 +3,14 @@
 // reconciles from it, the REST API reads and writes through it, status goes back through it — never
 // a second store.
 
-import type { ResourceKey, ResourceKind, ResourceOf, SecretData, StatusOf } from "./types.ts";
+import {
+  keyString,
+  type ResourceKey,
+  type ResourceKind,
+  type ResourceOf,
+  type SecretData,
+  type StatusOf,
+} from "./types.ts";
 
 export interface ResourceSource {
   /** Resources of a kind, in one namespace or all. */
@@ -81,6 +88,19 @@ export class ResourceSourceError extends Error {
   constructor(message: string, key?: ResourceKey, options?: ErrorOptions) {
     super(message, options);
     this.name = "ResourceSourceError";
+    this.key = key;
+  }
+}
+
+/**
+ * A write to a resource that is gone: deleted after it was read. Not a failure of the reconcile that
+ * read it — the next one sees the deletion (controller-runtime's IgnoreNotFound on status writes).
+ */
+export class ResourceNotFoundError extends ResourceSourceError {
+  override readonly key: ResourceKey;
+  constructor(key: ResourceKey, options?: ErrorOptions) {
+    super(`${keyString(key)} does not exist`, key, options);
+    this.name = "ResourceNotFoundError";
     this.key = key;
   }
 }

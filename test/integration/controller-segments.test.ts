@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SchemaRecord, SegmentRecord, SegmentStats } from "../../src/controller/records.ts";
 import { statusKey } from "../../src/nats/names.ts";
+import { ResourceNotFoundError } from "../../src/resources/source.ts";
 import {
   type Env,
   registryKey,
@@ -212,5 +213,25 @@ spec: {}
         : undefined,
     );
     expect(env.errors).toEqual([]);
+  });
+
+  it("takes a resource deleted mid-reconcile for what it is, not for a failure", async () => {
+    // The race: a reconcile read the segment, then it was deleted before its status was written.
+    const { source } = env;
+    const original = source.updateStatus.bind(source);
+    let raced = 0;
+    source.updateStatus = (async (kind, namespace, name, status) => {
+      if (kind === "Segment" && name === "raced" && raced++ === 0)
+        throw new ResourceNotFoundError({ kind, namespace, name });
+      return original(kind, namespace, name, status);
+    }) as typeof source.updateStatus;
+    try {
+      env.write("raced.yaml", segmentYaml("raced", "FILTER visits > 3"));
+      await env.ready("Segment", "raced");
+      expect(raced).toBeGreaterThan(1);
+      expect(env.errors.filter((e) => e.includes("Segment/acme/raced"))).toEqual([]);
+    } finally {
+      source.updateStatus = original;
+    }
   });
 });
