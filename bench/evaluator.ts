@@ -2,6 +2,8 @@
 //   raw       — JetStream consume-and-ack of the same number of messages (the ceiling)
 //   bare      — consume → publish one delivery-sized message with the delivery headers → ack, and
 //               nothing else: the least any evaluator that delivers per event must make the server do
+//   batched   — the same with the deliveries of a window as one fast-ingest batch (nats-server 2.14:
+//               one flow ack per up to 500 messages instead of a PubAck each)
 //   stubbed   — the evaluator's consume → profile → publish → store → ack path with a trivial
 //               segment (one cheap evaluation and one delivery per event)
 //   segments  — the same path with 1,000 segments over 200 fields, events changing 2 fields
@@ -16,7 +18,7 @@ import {
   jetstream,
   jetstreamManager,
 } from "@nats-io/jetstream";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { connect, createInbox, type NatsConnection } from "@nats-io/transport-node";
 import {
   DELIVERY_DEFAULTS,
   type SegmentRecord,
@@ -27,7 +29,13 @@ import { evaluatorConsumerName } from "../src/evaluator/partition-worker.ts";
 import { runEvaluator } from "../src/evaluator/run.ts";
 import { bootstrap } from "../src/nats/bootstrap.ts";
 import { startNatsServer } from "../src/nats/embedded-server.ts";
-import { deliverySubject, EVENTS_STREAM, eventSubject, registryKey } from "../src/nats/names.ts";
+import {
+  DELIVERIES_STREAM,
+  deliverySubject,
+  EVENTS_STREAM,
+  eventSubject,
+  registryKey,
+} from "../src/nats/names.ts";
 import { JetStreamPublisher } from "../src/nats/publisher.ts";
 import { identityOf, partitionOf } from "../src/profile/identity.ts";
 import { environment, median, rng, writeResult } from "./harness.ts";
@@ -37,8 +45,8 @@ const USERS = 2_000;
 const FIELDS = 200;
 const SEGMENTS = 1_000;
 
-type Case = "raw" | "bare" | "stubbed" | "segments";
-const CASES: readonly Case[] = ["raw", "bare", "stubbed", "segments"];
+type Case = "raw" | "bare" | "batched" | "stubbed" | "segments";
+const CASES: readonly Case[] = ["raw", "bare", "batched", "stubbed", "segments"];
 
 export interface EvaluatorBenchResult {
   readonly events: number;
@@ -50,6 +58,7 @@ export interface EvaluatorBenchResult {
     readonly stubbedToRaw: number;
     readonly segmentsToStubbed: number;
     readonly bareToRaw: number;
+    readonly batchedToRaw: number;
     readonly stubbedToBare: number;
   };
   readonly deliveries: { readonly stubbed: number; readonly segments: number };
@@ -101,6 +110,7 @@ export async function runEvaluatorBench(opts: {
       await withServer(async (nc) => {
         if (c === "raw") rates.raw = await rawConsumeAndAck(nc, stubEvents);
         else if (c === "bare") rates.bare = await bareConsumePublishAck(nc, stubEvents);
+        else if (c === "batched") rates.batched = await bareConsumeBatchAck(nc, stubEvents);
         else {
           const [records, events] =
             c === "stubbed" ? [stubRecords, stubEvents] : [[...segments, ...subs], fullEvents];
@@ -120,6 +130,7 @@ export async function runEvaluatorBench(opts: {
     eventsPerSecond: {
       raw: med("raw"),
       bare: med("bare"),
+      batched: med("batched"),
       stubbed: med("stubbed"),
       segments: med("segments"),
     },
@@ -127,6 +138,7 @@ export async function runEvaluatorBench(opts: {
       stubbedToRaw: ratio("stubbed", "raw"),
       segmentsToStubbed: ratio("segments", "stubbed"),
       bareToRaw: ratio("bare", "raw"),
+      batchedToRaw: ratio("batched", "raw"),
       stubbedToBare: ratio("stubbed", "bare"),
     },
     deliveries,
@@ -206,32 +218,7 @@ async function bareConsumePublishAck(
       busy = true;
       while (queue.length > 0) {
         const batch = queue.splice(0, 512);
-        await publisher.publishAll(
-          batch.map((m) => {
-            const e = m.json<Record<string, unknown>>();
-            const at = new Date(m.info.timestampNanos / 1_000_000).toISOString();
-            const payload = {
-              data: {
-                ...e,
-                _created: at,
-                _modified: at,
-                segment_events: [{ id: "s0", event: "enter", enter: at, exit: null, slug: "s0" }],
-              },
-              meta: { object: "user", source: "subscription", subscription_id: "stubsub" },
-            };
-            return {
-              subject,
-              data: JSON.stringify(payload),
-              headers: envelopeHeaders({
-                msgId: `ev:${m.seq}:stubsub`,
-                namespace: "benchstub",
-                subscriptionId: "stubsub",
-                userKey: String(e.user_id),
-                lane: "live",
-              }),
-            };
-          }),
-        );
+        await publisher.publishAll(batch.map((m) => deliveryFor(m, subject)));
         batch[batch.length - 1]!.ack();
         done += batch.length;
         if (done === events.length) resolve();
@@ -248,6 +235,99 @@ async function bareConsumePublishAck(
   });
   const rate = events.length / ((performance.now() - start) / 1000);
   publisher.close();
+  return rate;
+}
+
+/** A delivery-sized message for the event: the trivial case's payload and the delivery headers. */
+function deliveryFor(m: JsMsg, subject: string) {
+  const e = m.json<Record<string, unknown>>();
+  const at = new Date(m.info.timestampNanos / 1_000_000).toISOString();
+  const payload = {
+    data: {
+      ...e,
+      _created: at,
+      _modified: at,
+      segment_events: [{ id: "s0", event: "enter", enter: at, exit: null, slug: "s0" }],
+    },
+    meta: { object: "user", source: "subscription", subscription_id: "stubsub" },
+  };
+  return {
+    subject,
+    data: JSON.stringify(payload),
+    headers: envelopeHeaders({
+      msgId: `ev:${m.seq}:stubsub`,
+      namespace: "benchstub",
+      subscriptionId: "stubsub",
+      userKey: String(e.user_id),
+      lane: "live",
+    }),
+  };
+}
+
+/**
+ * The bare path with each window's deliveries published as one fast-ingest batch (ADR-50; the
+ * protocol is in the reply subject: <inbox>.<batch>.<ack every>.<gap mode>.<seq>.<op>.$FI, op 0
+ * start, 1 append, 2 commit). The server stores them in order and answers the commit with the count
+ * stored; "fail" gap mode ends the batch at the first message it cannot store.
+ */
+async function bareConsumeBatchAck(
+  nc: NatsConnection,
+  events: readonly Record<string, unknown>[],
+): Promise<number> {
+  const jsm = await jetstreamManager(nc);
+  const { config } = await jsm.streams.info(DELIVERIES_STREAM);
+  await jsm.streams.update(DELIVERIES_STREAM, { ...config, allow_batched: true } as never);
+  const consumer = await backlog(nc, jsm, events, AckPolicy.All);
+  const subject = deliverySubject("webhook", "stubsub", "live");
+  const inbox = createInbox();
+  let committed: ((ack: { count?: number; error?: unknown }) => void) | undefined;
+  const sub = nc.subscribe(`${inbox}.>`, {
+    callback: (_err, msg) => {
+      const body = msg.json<{ batch?: string; count?: number; error?: unknown }>();
+      if (body.batch !== undefined || body.error !== undefined) committed?.(body);
+    },
+  });
+  const queue: JsMsg[] = [];
+  let busy = false;
+  let done = 0;
+  let batches = 0;
+  const start = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    const drain = async () => {
+      busy = true;
+      while (queue.length > 0) {
+        const batch = queue.splice(0, 512);
+        const id = `b${batches++}`;
+        const ack = new Promise<{ count?: number; error?: unknown }>((r) => {
+          committed = r;
+        });
+        for (let i = 0; i < batch.length; i++) {
+          const op = i === batch.length - 1 ? 2 : i === 0 ? 0 : 1;
+          const d = deliveryFor(batch[i]!, subject);
+          nc.publish(d.subject, d.data, {
+            headers: d.headers,
+            reply: `${inbox}.${id}.500.fail.${i + 1}.${op}.$FI`,
+          });
+        }
+        const answer = await ack;
+        if (answer.count !== batch.length)
+          throw new Error(`fast-ingest batch stored ${JSON.stringify(answer)} of ${batch.length}`);
+        batch[batch.length - 1]!.ack();
+        done += batch.length;
+        if (done === events.length) resolve();
+      }
+      busy = false;
+    };
+    void consumer.consume({
+      max_messages: 512,
+      callback: (m) => {
+        queue.push(m);
+        if (!busy) drain().catch(reject);
+      },
+    });
+  });
+  const rate = events.length / ((performance.now() - start) / 1000);
+  sub.unsubscribe();
   return rate;
 }
 
@@ -335,6 +415,7 @@ export function reportEvaluator(r: EvaluatorBenchResult): string[] {
     `evaluator — ${r.events} events over ${USERS} users, ${PARTITIONS} partitions, median of ${r.rounds} rounds (events/s)`,
     `  raw JetStream consume+ack     ${f(r.eventsPerSecond.raw)}`,
     `  bare consume→publish→ack      ${f(r.eventsPerSecond.bare)}  ${x(r.ratios.bareToRaw)} raw`,
+    `  bare, fast-ingest batches     ${f(r.eventsPerSecond.batched)}  ${x(r.ratios.batchedToRaw)} raw`,
     `  evaluator, trivial segment    ${f(r.eventsPerSecond.stubbed)}  ${x(r.ratios.stubbedToRaw)} raw, ${x(r.ratios.stubbedToBare)} bare  (${r.deliveries.stubbed} deliveries)`,
     `  evaluator, 1,000 segments     ${f(r.eventsPerSecond.segments)}  ${x(r.ratios.segmentsToStubbed)} trivial  (${r.deliveries.segments} deliveries)`,
   ];
