@@ -7,6 +7,7 @@
 
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { dirname, join } from "node:path";
 import { type JsMsg, jetstream } from "@nats-io/jetstream";
@@ -19,14 +20,16 @@ import { createWebhookChannel } from "../src/delivery/webhook.ts";
 import { connectNats } from "../src/nats/connection.ts";
 import { DELIVERIES_STREAM, deliveryConsumerName } from "../src/nats/names.ts";
 import { startNatsServer } from "../test/harness/nats.ts";
-import { environment, writeResult } from "./harness.ts";
+import { environment, median, writeResult } from "./harness.ts";
 import {
   BENCH_USERS,
   benchPayload,
   benchUser,
+  deliveringRatePerSecond,
   interleavedRounds,
   per1k,
   publishRound,
+  type RoundTime,
   ratePerSecond,
   startWorkerBench,
   timeRound,
@@ -67,6 +70,7 @@ export interface WebhookBenchResult {
   readonly payloadBytes: number;
   /** Whether this process and the receiver ran on separate cores. */
   readonly pinned: boolean;
+  /** Once delivering: from each round's first delivery to its last (setup is `firstDeliveryMs`). */
   readonly deliveriesPerSecond: {
     readonly worker: number;
     readonly rawUndici: number;
@@ -75,6 +79,34 @@ export interface WebhookBenchResult {
     readonly barePipeline: number;
     /** worker ÷ bare pipeline: what ordering, signing, retries and counters cost. */
     readonly ratioToPipeline: number;
+  };
+  /** Whole rounds, setup included: from the round's start to its last delivery. */
+  readonly wholeRoundsPerSecond: {
+    readonly worker: number;
+    readonly rawUndici: number;
+    readonly ratio: number;
+    readonly barePipeline: number;
+  };
+  /**
+   * Medians, from a round's start to its first delivery: the worker sees the subscription's record
+   * in the registry and opens it; the others open connections and (the pipeline) read the consumer.
+   */
+  readonly firstDeliveryMs: {
+    readonly worker: number;
+    readonly rawUndici: number;
+    readonly barePipeline: number;
+  };
+  /**
+   * CPU of the receiver and nats-server per 1,000 deliveries (medians): pinned together to the other
+   * core, they bound every candidate at `1e6 / peersCpuMsPer1k` deliveries a second; `ceiling` is
+   * that bound in the worker's rounds and `ratioToCeiling` the worker's share of it.
+   */
+  readonly peersCpuMsPer1k: {
+    readonly worker: number;
+    readonly rawUndici: number;
+    readonly barePipeline: number;
+    readonly ceiling: number;
+    readonly ratioToCeiling: number;
   };
   /** CPU time of this process (worker or raw client; not nats-server, not the receiver). */
   readonly cpuMsPer1k: {
@@ -89,6 +121,12 @@ export interface WebhookBenchResult {
     readonly workerCpuMs: number[];
     readonly rawCpuMs: number[];
     readonly pipelineCpuMs: number[];
+    readonly workerFirstMs: number[];
+    readonly rawFirstMs: number[];
+    readonly pipelineFirstMs: number[];
+    readonly workerPeersCpuMs: number[];
+    readonly rawPeersCpuMs: number[];
+    readonly pipelinePeersCpuMs: number[];
   };
 }
 
@@ -103,14 +141,18 @@ async function startReceiver(
   return { child, origin: `http://127.0.0.1:${chunk.toString().trim()}` };
 }
 
-/** `messages` POSTs with `concurrency` in flight through an Agent configured like the worker's. */
+/**
+ * `messages` POSTs with `concurrency` in flight through an Agent configured like the worker's;
+ * resolves with the `performance.now()` of the first response.
+ */
 async function rawRound(
   origin: string,
   bodies: readonly string[],
   concurrency: number,
-): Promise<void> {
+): Promise<number> {
   const agent = new Agent({ connections: null, pipelining: 1, keepAliveTimeout: 30_000 });
   let next = 0;
+  let firstAt = 0;
   const lane = async () => {
     for (let i = next++; i < bodies.length; i = next++) {
       const res = await agent.request({
@@ -124,20 +166,25 @@ async function rawRound(
       });
       await res.body.dump();
       if (res.statusCode !== 200) throw new Error(`raw undici: HTTP ${res.statusCode}`);
+      if (firstAt === 0) firstAt = performance.now();
     }
   };
   await Promise.all(Array.from({ length: concurrency }, lane));
   await agent.close();
+  return firstAt;
 }
 
-/** consume({callback}) → POST → ack, `concurrency` in flight, nothing else. */
+/**
+ * consume({callback}) → POST → ack, `concurrency` in flight, nothing else; resolves with the
+ * `performance.now()` of the first ack.
+ */
 async function pipelineRound(
   nc: NatsConnection,
   subscriptionId: string,
   origin: string,
   messages: number,
   concurrency: number,
-): Promise<void> {
+): Promise<number> {
   const agent = new Agent({ connections: null, pipelining: 1, keepAliveTimeout: 30_000 });
   const consumer = await jetstream(nc).consumers.get(
     DELIVERIES_STREAM,
@@ -146,6 +193,7 @@ async function pipelineRound(
   const waiting: JsMsg[] = [];
   let inFlight = 0;
   let delivered = 0;
+  let firstAt = 0;
   let done!: () => void;
   let fail!: (err: Error) => void;
   const all = new Promise<void>((resolve, reject) => {
@@ -170,6 +218,7 @@ async function pipelineRound(
         onResponseData() {},
         onResponseEnd() {
           m.ack();
+          if (firstAt === 0) firstAt = performance.now();
           inFlight--;
           if (++delivered === messages) done();
           const next = waiting.shift();
@@ -191,6 +240,7 @@ async function pipelineRound(
   await all;
   await sub.close();
   await agent.close();
+  return firstAt;
 }
 
 export async function runWebhookBench(opts: WebhookBenchOptions): Promise<WebhookBenchResult> {
@@ -204,6 +254,9 @@ export async function runWebhookBench(opts: WebhookBenchOptions): Promise<Webhoo
     pin(process.pid, "0") &&
     pinNatsServer(server.storeDir, "1");
   const receiver = await startReceiver(pinned ? "1" : undefined);
+  // What the receiver and nats-server spend per round: on core 1 they bound every candidate.
+  const peerPids = [receiver.child.pid!, ...natsServerPids(server.storeDir)];
+  const peers = () => processCpuMs(peerPids);
   const nc = await connectNats("bench-webhook", { url: server.url });
   const channel = createWebhookChannel({ targetPolicy: { allowLoopback: true } });
   const bench = await startWorkerBench(nc, channel, concurrency);
@@ -214,21 +267,25 @@ export async function runWebhookBench(opts: WebhookBenchOptions): Promise<Webhoo
 
   let round = 0;
   const workerRound = (messages: number) =>
-    bench.round(`b${process.pid}r${round++}x`.padEnd(32, "0"), messages, {
-      webhook: { url: `${receiver.origin}/hook`, headers: {}, signingSecrets: [SECRET] },
-    });
-  const pipeline = async (messages: number): Promise<{ ms: number; cpu: number }> => {
+    bench.round(
+      `b${process.pid}r${round++}x`.padEnd(32, "0"),
+      messages,
+      { webhook: { url: `${receiver.origin}/hook`, headers: {}, signingSecrets: [SECRET] } },
+      peers,
+    );
+  const pipeline = async (messages: number): Promise<RoundTime> => {
     const id = `b${process.pid}p${round++}x`.padEnd(32, "0");
     await ensureDeliveryConsumers(bench.jsm, "webhook", id);
     await publishRound(nc, "webhook", id, messages);
-    const result = await timeRound(() =>
-      pipelineRound(nc, id, receiver.origin, messages, concurrency),
+    const result = await timeRound(
+      () => pipelineRound(nc, id, receiver.origin, messages, concurrency),
+      peers,
     );
     await new ConsumerManager(bench.jsm).remove(id, { purge: true });
     return result;
   };
   const raw = (bodies: readonly string[]) =>
-    timeRound(() => rawRound(receiver.origin, bodies, concurrency));
+    timeRound(() => rawRound(receiver.origin, bodies, concurrency), peers);
 
   try {
     const times = await interleavedRounds(opts.rounds, {
@@ -243,10 +300,25 @@ export async function runWebhookBench(opts: WebhookBenchOptions): Promise<Webhoo
       workerCpuMs: times.worker.cpu,
       rawCpuMs: times.raw.cpu,
       pipelineCpuMs: times.pipeline.cpu,
+      workerFirstMs: times.worker.first,
+      rawFirstMs: times.raw.first,
+      pipelineFirstMs: times.pipeline.first,
+      workerPeersCpuMs: times.worker.peersCpu,
+      rawPeersCpuMs: times.raw.peersCpu,
+      pipelinePeersCpuMs: times.pipeline.peersCpu,
     };
-    const workerRate = ratePerSecond(opts.messages, rounds.workerMs);
-    const rawRate = ratePerSecond(opts.messages, rounds.rawMs);
-    const pipelineRate = ratePerSecond(opts.messages, rounds.pipelineMs);
+    const peersWorker = per1k(opts.messages, rounds.workerPeersCpuMs);
+    const ceiling = peersWorker > 0 ? 1e6 / peersWorker : Number.POSITIVE_INFINITY;
+    const delivering = (ms: number[], first: number[]) =>
+      deliveringRatePerSecond(opts.messages, ms, first);
+    const workerRate = delivering(rounds.workerMs, rounds.workerFirstMs);
+    const rawRate = delivering(rounds.rawMs, rounds.rawFirstMs);
+    const pipelineRate = delivering(rounds.pipelineMs, rounds.pipelineFirstMs);
+    const whole = {
+      worker: ratePerSecond(opts.messages, rounds.workerMs),
+      rawUndici: ratePerSecond(opts.messages, rounds.rawMs),
+      barePipeline: ratePerSecond(opts.messages, rounds.pipelineMs),
+    };
     return {
       messages: opts.messages,
       concurrency,
@@ -259,6 +331,19 @@ export async function runWebhookBench(opts: WebhookBenchOptions): Promise<Webhoo
         ratio: workerRate / rawRate,
         barePipeline: pipelineRate,
         ratioToPipeline: workerRate / pipelineRate,
+      },
+      wholeRoundsPerSecond: { ...whole, ratio: whole.worker / whole.rawUndici },
+      firstDeliveryMs: {
+        worker: median(rounds.workerFirstMs),
+        rawUndici: median(rounds.rawFirstMs),
+        barePipeline: median(rounds.pipelineFirstMs),
+      },
+      peersCpuMsPer1k: {
+        worker: peersWorker,
+        rawUndici: per1k(opts.messages, rounds.rawPeersCpuMs),
+        barePipeline: per1k(opts.messages, rounds.pipelinePeersCpuMs),
+        ceiling,
+        ratioToCeiling: workerRate / ceiling,
       },
       cpuMsPer1k: {
         worker: per1k(opts.messages, rounds.workerCpuMs),
@@ -287,10 +372,33 @@ function pin(pid: number, cpu: string): boolean {
 
 /** The harness's nats-server runs with -c <its temp dir>/nats.conf, beside the store directory. */
 function pinNatsServer(storeDir: string, cpu: string): boolean {
+  const pids = natsServerPids(storeDir);
+  return pids.length > 0 && pids.every((p) => pin(p, cpu));
+}
+
+function natsServerPids(storeDir: string): number[] {
   const conf = join(dirname(storeDir), "nats.conf");
   const r = spawnSync("pgrep", ["-f", conf], { encoding: "utf8" });
-  const pids = r.status === 0 ? r.stdout.split("\n").filter(Boolean).map(Number) : [];
-  return pids.length > 0 && pids.every((p) => pin(p, cpu));
+  return r.status === 0 ? r.stdout.split("\n").filter(Boolean).map(Number) : [];
+}
+
+const CLOCK_TICKS_PER_SECOND = Number(
+  spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout?.trim() || 100,
+);
+
+/** User and system CPU of the processes so far, in ms (0 for one that is gone or unreadable). */
+function processCpuMs(pids: readonly number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      // Fields after the parenthesized command: state is the 1st, utime the 12th, stime the 13th.
+      const after = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+      ticks += Number(after[11]) + Number(after[12]);
+    } catch {
+      // Not Linux, or the process exited: counted as nothing.
+    }
+  }
+  return (ticks * 1_000) / CLOCK_TICKS_PER_SECOND;
 }
 
 export function reportWebhook(r: WebhookBenchResult): string[] {
@@ -299,7 +407,10 @@ export function reportWebhook(r: WebhookBenchResult): string[] {
     `webhook worker — ${r.messages} deliveries of ${r.payloadBytes}-byte payloads, ${r.users} users, ${r.concurrency} in flight${r.pinned ? ", worker and receiver on separate cores" : ""}`,
     `  deliveries per second: ${f(r.deliveriesPerSecond.worker)} worker vs ${f(r.deliveriesPerSecond.rawUndici)} raw undici → ${r.deliveriesPerSecond.ratio.toFixed(2)}× (target ≥ 0.7×)`,
     `  bare consume → POST → ack pipeline: ${f(r.deliveriesPerSecond.barePipeline)}/s → worker is ${r.deliveriesPerSecond.ratioToPipeline.toFixed(2)}× of it`,
+    `  (rates from each round's first delivery to its last; to the first: ${r.firstDeliveryMs.worker.toFixed(0)} ms worker — opening the subscription — ${r.firstDeliveryMs.barePipeline.toFixed(0)} ms bare pipeline, ${r.firstDeliveryMs.rawUndici.toFixed(0)} ms raw undici)`,
+    `  whole rounds, setup included: ${f(r.wholeRoundsPerSecond.worker)} worker vs ${f(r.wholeRoundsPerSecond.rawUndici)} raw undici → ${r.wholeRoundsPerSecond.ratio.toFixed(2)}×`,
     `  CPU ms per 1k (this process): ${r.cpuMsPer1k.worker.toFixed(0)} worker, ${r.cpuMsPer1k.barePipeline.toFixed(0)} bare pipeline, ${r.cpuMsPer1k.rawUndici.toFixed(0)} raw undici`,
+    `  CPU ms per 1k (receiver + nats-server): ${r.peersCpuMsPer1k.worker.toFixed(0)} in worker rounds, ${r.peersCpuMsPer1k.barePipeline.toFixed(0)} bare pipeline, ${r.peersCpuMsPer1k.rawUndici.toFixed(0)} raw undici${r.pinned ? ` → their core allows ${f(r.peersCpuMsPer1k.ceiling)}/s in worker rounds; the worker reaches ${r.peersCpuMsPer1k.ratioToCeiling.toFixed(2)}× of it` : ""}`,
   ];
 }
 

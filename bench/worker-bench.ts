@@ -28,7 +28,17 @@ const DRAIN_TIMEOUT_MS = 30_000;
 export interface RoundTime {
   readonly ms: number;
   readonly cpu: number;
+  /**
+   * From the round's start to its first delivery, when the candidate reports it: setup (connections,
+   * a subscription's consumer) rather than delivering.
+   */
+  readonly firstMs?: number;
+  /** CPU milliseconds of the other processes watched (`peersCpuMs`), when given. */
+  readonly peersCpu?: number;
 }
+
+/** Cumulative CPU milliseconds of processes other than this one (a receiver, nats-server). */
+export type PeersCpu = () => number;
 
 /** A delivery body as the evaluator writes it: one segment entry of `user`. */
 export function benchPayload(subscriptionId: string, user: string, i: number): string {
@@ -104,16 +114,30 @@ export function cpuMs(since: NodeJS.CpuUsage): number {
   return (d.user + d.system) / 1_000;
 }
 
-/** Runs `fn`, timing it in wall-clock and this process's CPU. */
-export async function timeRound(fn: () => Promise<void>): Promise<RoundTime> {
+/**
+ * Runs `fn`, timing it in wall-clock and this process's CPU. `fn` may resolve with the
+ * `performance.now()` of its first delivery.
+ */
+export async function timeRound(fn: () => Promise<unknown>, peers?: PeersCpu): Promise<RoundTime> {
+  const peers0 = peers?.();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  await fn();
-  return { ms: performance.now() - t0, cpu: cpuMs(cpu0) };
+  const first = await fn();
+  const ms = performance.now() - t0;
+  const cpu = cpuMs(cpu0);
+  return {
+    ms,
+    cpu,
+    ...(typeof first === "number" ? { firstMs: first - t0 } : {}),
+    ...(peers && peers0 !== undefined ? { peersCpu: peers() - peers0 } : {}),
+  };
 }
 
-/** Each candidate's rounds, in the order run. */
-export type RoundTimes<K extends string> = Record<K, { ms: number[]; cpu: number[] }>;
+/** Each candidate's rounds, in the order run (`first`, `peersCpu`: when reported). */
+export type RoundTimes<K extends string> = Record<
+  K,
+  { ms: number[]; cpu: number[]; first: number[]; peersCpu: number[] }
+>;
 
 /**
  * A warm-up round of each candidate (JIT, sockets, first use of consumers), then `rounds` rounds of
@@ -126,13 +150,18 @@ export async function interleavedRounds<K extends string>(
   const names = Object.keys(candidates) as K[];
   for (const name of names) await candidates[name]();
   const out = Object.fromEntries(
-    names.map((n) => [n, { ms: [] as number[], cpu: [] as number[] }]),
+    names.map((n) => [
+      n,
+      { ms: [] as number[], cpu: [] as number[], first: [] as number[], peersCpu: [] as number[] },
+    ]),
   ) as RoundTimes<K>;
   for (let r = 0; r < rounds; r++) {
     for (const name of names) {
       const t = await candidates[name]();
       out[name].ms.push(t.ms);
       out[name].cpu.push(t.cpu);
+      if (t.firstMs !== undefined) out[name].first.push(t.firstMs);
+      if (t.peersCpu !== undefined) out[name].peersCpu.push(t.peersCpu);
     }
   }
   return out;
@@ -141,6 +170,18 @@ export async function interleavedRounds<K extends string>(
 /** Deliveries per second at the median of `ms`. */
 export function ratePerSecond(messages: number, ms: readonly number[]): number {
   return messages / (median(ms) / 1_000);
+}
+
+/**
+ * Deliveries per second once delivering: the median over the rounds of the time from the first
+ * delivery to the last, for the `messages - 1` deliveries after the first.
+ */
+export function deliveringRatePerSecond(
+  messages: number,
+  ms: readonly number[],
+  first: readonly number[],
+): number {
+  return (messages - 1) / (median(ms.map((m, i) => m - first[i]!)) / 1_000);
 }
 
 /** Milliseconds per 1,000 deliveries at the median of `ms`. */
@@ -159,9 +200,15 @@ export interface WorkerBench {
   readonly jsm: JetStreamManager;
   /**
    * One subscription `id` of `messages` deliveries: consumers made and filled first, then timed from
-   * writing its record until the worker has delivered them all; afterwards removed.
+   * writing its record until the worker has delivered them all (firstMs: until its first delivery —
+   * the registry watch, opening the subscription); afterwards removed.
    */
-  round(id: string, messages: number, settings: ChannelSettings): Promise<RoundTime>;
+  round(
+    id: string,
+    messages: number,
+    settings: ChannelSettings,
+    peers?: PeersCpu,
+  ): Promise<RoundTime>;
   stop(): Promise<void>;
 }
 
@@ -174,6 +221,7 @@ export async function startWorkerBench(
   const name = channel.name;
   let delivered = 0;
   let target = 0;
+  let firstAt = 0;
   let done: (() => void) | undefined;
   let failed: ((err: Error) => void) | undefined;
   const buckets = await bootstrap(nc);
@@ -183,6 +231,7 @@ export async function startWorkerBench(
     channel,
     observer: {
       delivered: () => {
+        if (delivered === 0) firstAt = performance.now();
         if (++delivered === target) done?.();
       },
       deadLettered: (_r, _l, _e, error) =>
@@ -196,6 +245,7 @@ export async function startWorkerBench(
     id: string,
     messages: number,
     settings: ChannelSettings,
+    peers?: PeersCpu,
   ): Promise<RoundTime> => {
     await ensureDeliveryConsumers(jsm, name, id);
     await publishRound(nc, name, id, messages);
@@ -221,7 +271,8 @@ export async function startWorkerBench(
     const time = await timeRound(async () => {
       await buckets.registry.put(key, JSON.stringify(record));
       await all;
-    });
+      return firstAt;
+    }, peers);
     await buckets.registry.delete(key);
     await until(() => !worker.isConsuming(id), `${name} bench: timed out`);
     await new ConsumerManager(jsm).remove(id, { purge: true });
