@@ -209,6 +209,24 @@ async function bareConsumePublishAck(
   const consumer = await backlog(nc, await jetstreamManager(nc), events, AckPolicy.All);
   const publisher = new JetStreamPublisher(nc);
   const subject = deliverySubject("webhook", "stubsub", "live");
+  try {
+    return await inWindows(consumer, events.length, async (window) => {
+      await publisher.publishAll(window.map((m) => deliveryFor(m, subject)));
+    });
+  } finally {
+    publisher.close();
+  }
+}
+
+/**
+ * Consumes `total` messages in windows of up to 512: `store` each window, then ack it with one
+ * AckAll ack (as the evaluator does). Returns messages per second.
+ */
+async function inWindows(
+  consumer: Awaited<ReturnType<typeof backlog>>,
+  total: number,
+  store: (window: JsMsg[]) => Promise<void>,
+): Promise<number> {
   const queue: JsMsg[] = [];
   let busy = false;
   let done = 0;
@@ -217,11 +235,11 @@ async function bareConsumePublishAck(
     const drain = async () => {
       busy = true;
       while (queue.length > 0) {
-        const batch = queue.splice(0, 512);
-        await publisher.publishAll(batch.map((m) => deliveryFor(m, subject)));
-        batch[batch.length - 1]!.ack();
-        done += batch.length;
-        if (done === events.length) resolve();
+        const window = queue.splice(0, 512);
+        await store(window);
+        window[window.length - 1]!.ack();
+        done += window.length;
+        if (done === total) resolve();
       }
       busy = false;
     };
@@ -233,9 +251,7 @@ async function bareConsumePublishAck(
       },
     });
   });
-  const rate = events.length / ((performance.now() - start) / 1000);
-  publisher.close();
-  return rate;
+  return total / ((performance.now() - start) / 1000);
 }
 
 /** A delivery-sized message for the event: the trivial case's payload and the delivery headers. */
@@ -287,48 +303,28 @@ async function bareConsumeBatchAck(
       if (body.batch !== undefined || body.error !== undefined) committed?.(body);
     },
   });
-  const queue: JsMsg[] = [];
-  let busy = false;
-  let done = 0;
   let batches = 0;
-  const start = performance.now();
-  await new Promise<void>((resolve, reject) => {
-    const drain = async () => {
-      busy = true;
-      while (queue.length > 0) {
-        const batch = queue.splice(0, 512);
-        const id = `b${batches++}`;
-        const ack = new Promise<{ count?: number; error?: unknown }>((r) => {
-          committed = r;
+  try {
+    return await inWindows(consumer, events.length, async (window) => {
+      const id = `b${batches++}`;
+      const ack = new Promise<{ count?: number; error?: unknown }>((r) => {
+        committed = r;
+      });
+      for (let i = 0; i < window.length; i++) {
+        const op = i === window.length - 1 ? 2 : i === 0 ? 0 : 1;
+        const d = deliveryFor(window[i]!, subject);
+        nc.publish(d.subject, d.data, {
+          headers: d.headers,
+          reply: `${inbox}.${id}.500.fail.${i + 1}.${op}.$FI`,
         });
-        for (let i = 0; i < batch.length; i++) {
-          const op = i === batch.length - 1 ? 2 : i === 0 ? 0 : 1;
-          const d = deliveryFor(batch[i]!, subject);
-          nc.publish(d.subject, d.data, {
-            headers: d.headers,
-            reply: `${inbox}.${id}.500.fail.${i + 1}.${op}.$FI`,
-          });
-        }
-        const answer = await ack;
-        if (answer.count !== batch.length)
-          throw new Error(`fast-ingest batch stored ${JSON.stringify(answer)} of ${batch.length}`);
-        batch[batch.length - 1]!.ack();
-        done += batch.length;
-        if (done === events.length) resolve();
       }
-      busy = false;
-    };
-    void consumer.consume({
-      max_messages: 512,
-      callback: (m) => {
-        queue.push(m);
-        if (!busy) drain().catch(reject);
-      },
+      const answer = await ack;
+      if (answer.count !== window.length)
+        throw new Error(`fast-ingest batch stored ${JSON.stringify(answer)} of ${window.length}`);
     });
-  });
-  const rate = events.length / ((performance.now() - start) / 1000);
-  sub.unsubscribe();
-  return rate;
+  } finally {
+    sub.unsubscribe();
+  }
 }
 
 /**
