@@ -164,9 +164,13 @@ export class Controller {
         if (result.requeueAfterMs !== undefined) this.queue.addAfter(text, result.requeueAfterMs);
       } catch (err) {
         this.reconciles++;
-        if (err instanceof ResourceNotFoundError && keyString(err.key) === text) {
+        if (
+          err instanceof ResourceNotFoundError &&
+          keyString(err.key) === text &&
+          this.queue.failures(text) < this.settings.notFoundRetries
+        ) {
           // Deleted while being reconciled: not a failure, the next reconcile sees the deletion
-          // and cleans up (rate-limited all the same, should a source keep contradicting itself).
+          // and cleans up. A source that keeps contradicting itself becomes a failure after a few.
           const retryInMs = this.queue.addRateLimited(text);
           this.log.info("deleted while being reconciled", { key: text, retryInMs });
           continue;

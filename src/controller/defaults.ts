@@ -25,6 +25,11 @@ export const CONTROLLER_DEFAULTS = {
   retryRatePerSecond: 10,
   retryBurst: 100,
   /**
+   * A resource found gone when its status is written was deleted mid-reconcile: retried quietly
+   * this many times (the retry sees the deletion), then reported as a failure.
+   */
+  notFoundRetries: 5,
+  /**
    * A missing Secret is looked for again this often: the resource sources report changes of
    * Segments, Subscriptions and ProfileSchemas, not of Secrets.
    */

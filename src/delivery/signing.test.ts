@@ -51,7 +51,10 @@ describe("SigningKey", () => {
         fc.array(
           fc.tuple(
             fc.string({ unit: "grapheme", maxLength: 40 }),
-            fc.uint8Array({ maxLength: 3000, size: "max" }),
+            fc.oneof(
+              fc.uint8Array({ maxLength: 3000, size: "max" }),
+              fc.integer({ min: 60_000, max: 140_000 }).map((n) => new Uint8Array(n).fill(n % 251)),
+            ),
           ),
           {
             minLength: 1,

@@ -32,6 +32,8 @@ export function decodeSigningSecret(secret: string): SigningKey {
 
 const SHA256_BLOCK = 64;
 const SHA256_BYTES = 32;
+/** The largest signing buffer a key keeps between signatures. */
+const MAX_KEPT_BUFFER = 64 * 1024;
 
 /**
  * HMAC-SHA256 under one key (RFC 2104: H((K ⊕ opad) ‖ H((K ⊕ ipad) ‖ m))), with both padded keys
@@ -59,16 +61,22 @@ export class SigningKey {
   sign(prefix: string, body: Uint8Array): string {
     // Room for the prefix at its largest (3 bytes per UTF-16 unit), so no byteLength pass first.
     const room = SHA256_BLOCK + 3 * prefix.length + body.length;
-    if (room > this.#inner.length) {
-      const grown = Buffer.alloc(Math.max(room, 2 * this.#inner.length));
-      this.#inner.copy(grown, 0, 0, SHA256_BLOCK);
-      this.#inner = grown;
+    let inner = this.#inner;
+    if (room > inner.length) {
+      // Kept for next time up to a bound; one huge payload must not stay in memory per key.
+      const size =
+        room <= MAX_KEPT_BUFFER
+          ? Math.min(MAX_KEPT_BUFFER, Math.max(room, 2 * inner.length))
+          : room;
+      inner = Buffer.alloc(size);
+      this.#inner.copy(inner, 0, 0, SHA256_BLOCK);
+      if (inner.length <= MAX_KEPT_BUFFER) this.#inner = inner;
     }
-    const written = this.#inner.write(prefix, SHA256_BLOCK, "utf8");
-    this.#inner.set(body, SHA256_BLOCK + written);
+    const written = inner.write(prefix, SHA256_BLOCK, "utf8");
+    inner.set(body, SHA256_BLOCK + written);
     const end = SHA256_BLOCK + written + body.length;
     // As a "binary" (latin1) string, a char per byte: the cheapest form of crypto.hash to copy back.
-    const innerDigest = hash("sha256", this.#inner.subarray(0, end), "binary");
+    const innerDigest = hash("sha256", inner.subarray(0, end), "binary");
     this.#outer.write(innerDigest, SHA256_BLOCK, "latin1");
     return hash("sha256", this.#outer, "base64");
   }

@@ -222,9 +222,11 @@ export class KubernetesSource implements ResourceSource {
           { ...this.path(kind, namespace), name, body, fieldManager: KUBE_FIELD_MANAGER },
           mergePatch(),
         )
-        .catch((err) => {
-          // Deleted since the read above.
-          if (isNotFound(err)) throw new ResourceNotFoundError(key, { cause: err });
+        .catch(async (err) => {
+          // Deleted since the read above — unless it is still there (a CRD without the status
+          // subresource answers 404 too): then it is a failure like any other.
+          if (isNotFound(err) && !(await this.getRaw(kind, namespace, name)))
+            throw new ResourceNotFoundError(key, { cause: err });
           throw err;
         })) as RawObject;
       this.lastStatus.set(keyString(key), { requested, stored: storedForm(written.status) });

@@ -67,7 +67,8 @@ export function compileConditionList(
   if (filter === null) return undefined;
   const conditions: Condition[] = [];
   if (!collect(filter, env, conditions) || conditions.length === 0) return undefined;
-  return (profile, now) => matchesAll(conditions, profile, now);
+  // One instant for the whole match, as the generated code fixes it on entry.
+  return (profile, now) => matchesAll(conditions, profile, now ?? Date.now());
 }
 
 /** Flattens nested plain ANDs, as the generated backend's top-level predicate does. */
@@ -165,7 +166,7 @@ function fastTest(
 function matchesAll(
   conditions: readonly Condition[],
   p: Profile,
-  now: number | undefined,
+  now: number,
 ): boolean {
   for (let i = 0; i < conditions.length; i++) {
     const c = conditions[i]!;
@@ -223,8 +224,8 @@ function matchesAll(
   return true;
 }
 
-function slow(c: Condition, v: Value, now: number | undefined): Value {
-  return evalBinary(c.op, v, c.fieldKind, c.literal, c.literalKind, now ?? Date.now());
+function slow(c: Condition, v: Value, now: number): Value {
+  return evalBinary(c.op, v, c.fieldKind, c.literal, c.literalKind, now);
 }
 
 /**

@@ -234,4 +234,23 @@ spec: {}
       source.updateStatus = original;
     }
   });
+
+  it("reports a resource its source keeps calling gone as a failure after a few quiet retries", async () => {
+    const quick = await startEnv({ retryBaseMs: 5, notFoundRetries: 2 });
+    try {
+      const { source } = quick;
+      const original = source.updateStatus.bind(source);
+      source.updateStatus = (async (kind, namespace, name, status) => {
+        if (kind === "Segment" && name === "contradicted")
+          throw new ResourceNotFoundError({ kind, namespace, name });
+        return original(kind, namespace, name, status);
+      }) as typeof source.updateStatus;
+      quick.write("contradicted.yaml", segmentYaml("contradicted", "FILTER visits > 3"));
+      await until("the failure is reported", async () =>
+        quick.errors.some((e) => e.includes("Segment/acme/contradicted")) ? true : undefined,
+      );
+    } finally {
+      await quick.close();
+    }
+  });
 });
