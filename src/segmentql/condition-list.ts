@@ -163,11 +163,7 @@ function fastTest(
   return { test: SLOW_ONLY };
 }
 
-function matchesAll(
-  conditions: readonly Condition[],
-  p: Profile,
-  now: number,
-): boolean {
+function matchesAll(conditions: readonly Condition[], p: Profile, now: number): boolean {
   for (let i = 0; i < conditions.length; i++) {
     const c = conditions[i]!;
     const v = p[c.key];
