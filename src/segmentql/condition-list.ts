@@ -1,5 +1,5 @@
 // The shared-code backend for the most common shape of segment: an AND of comparisons between a
-// plain field and a literal (`AND ( plan = "pro", score > 50, country IN ("US", "CA") )`). Such a
+// field and a literal (`AND ( plan = "pro", score > 50, country IN ("US", "CA") )`). Such a
 // segment becomes a list of conditions that one shared loop evaluates, instead of a function of its
 // own. A generated function per segment is the fastest way to run one hot segment (bench:
 // segment-eval), but an evaluator holding 1,000 segments calls a different one for each of the ~40
@@ -10,7 +10,13 @@
 import type { BinaryOp, Expr } from "./ast.ts";
 import type { ClosureEnv } from "./closures.ts";
 import type { GeneratedMatcher } from "./codegen.ts";
-import { fieldAccessForName, INHERITED_KEYS, type Profile } from "./fields.ts";
+import {
+  type FieldAccess,
+  fieldAccessForName,
+  INHERITED_KEYS,
+  type Profile,
+  readField,
+} from "./fields.ts";
 import { compileGlob } from "./glob.ts";
 import { staticKind } from "./kinds.ts";
 import { evalBinary } from "./semantics.ts";
@@ -42,8 +48,10 @@ const NUMBER_TESTS: Partial<Record<BinaryOp, number>> = {
 
 /** Every condition has every property, in this order, so the loop's reads stay monomorphic. */
 interface Condition {
-  /** The profile key, internalized (see `propertyKey`). */
+  /** The profile key, internalized (see `propertyKey`), when the field is read as `p[key]`. */
   readonly key: string;
+  /** How to read any other field (declared, dotted, inherited names). */
+  readonly access: FieldAccess | undefined;
   readonly test: number;
   readonly text: string;
   readonly number: number;
@@ -87,19 +95,19 @@ function condition(e: Expr, env: ClosureEnv): Condition | undefined {
   if (e.type !== "Binary" || e.left.type !== "Ident") return undefined;
   const access = fieldAccessForName(e.left.name, e.left.parts, env.types);
   const key = access.key;
-  // The generated backend's plain read `p[key]`; anything else reads through fields.ts.
-  if (
-    key === undefined ||
-    access.keyType !== undefined ||
-    access.split !== undefined ||
-    INHERITED_KEYS.has(key)
-  )
-    return undefined;
+  // The generated backend reads a plain field as `p[key]`; a declared, dotted or inherited name
+  // (and a quoted map path) through fields.ts, as here.
+  const plain =
+    key !== undefined &&
+    access.keyType === undefined &&
+    access.split === undefined &&
+    !INHERITED_KEYS.has(key);
   const literal = literalOf(e.right);
   if (literal === undefined) return undefined;
   const fast = fastTest(e.op, e.right);
   return {
-    key: propertyKey(key),
+    key: plain ? propertyKey(key) : "",
+    access: plain ? undefined : access,
     test: fast.test,
     text: e.right.type === "String" ? e.right.value : "",
     number: e.right.type === "Number" ? e.right.value : 0,
@@ -166,7 +174,7 @@ function fastTest(
 function matchesAll(conditions: readonly Condition[], p: Profile, now: number): boolean {
   for (let i = 0; i < conditions.length; i++) {
     const c = conditions[i]!;
-    const v = p[c.key];
+    const v = c.access === undefined ? p[c.key] : readField(p, c.access);
     let r: Value;
     if (typeof v === "number") {
       switch (c.test) {
