@@ -2,20 +2,24 @@
 // ack) to a local receiver, against raw undici POSTs of the same bodies to the same receiver with the
 // same concurrency, in the same run. A second reference, the bare pipeline (consume({callback}) →
 // POST → ack, written by hand: no ordering, signing, retries or counters), splits the gap into what
-// NATS costs and what the worker adds. The receiver runs in its own process; a real nats-server (the
-// test harness's) holds the deliveries.
+// NATS costs and what the worker adds; a third, the same pipeline with cumulative acks, what
+// per-message acks cost. The receiver runs in its own process; a real nats-server (the test
+// harness's) holds the deliveries.
 
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { dirname, join } from "node:path";
-import { type JsMsg, jetstream } from "@nats-io/jetstream";
+import { AckPolicy, type JetStreamManager, type JsMsg, jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { Agent } from "undici";
 import { ConsumerManager } from "../src/controller/consumers.ts";
 import { DELIVERY_DEFAULTS } from "../src/controller/records.ts";
-import { ensureDeliveryConsumers } from "../src/delivery/consumer-config.ts";
+import {
+  deliveryConsumerConfig,
+  ensureDeliveryConsumers,
+} from "../src/delivery/consumer-config.ts";
 import { createWebhookChannel } from "../src/delivery/webhook.ts";
 import { connectNats } from "../src/nats/connection.ts";
 import { DELIVERIES_STREAM, deliveryConsumerName } from "../src/nats/names.ts";
@@ -79,6 +83,10 @@ export interface WebhookBenchResult {
     readonly barePipeline: number;
     /** worker ÷ bare pipeline: what ordering, signing, retries and counters cost. */
     readonly ratioToPipeline: number;
+    /** The bare pipeline with cumulative acks (`PipelineAcks`): what per-message acks cost. */
+    readonly cumulativeAckPipeline: number;
+    readonly cumulativeToRaw: number;
+    readonly cumulativeToPipeline: number;
   };
   /** Whole rounds, setup included: from the round's start to its last delivery. */
   readonly wholeRoundsPerSecond: {
@@ -105,6 +113,7 @@ export interface WebhookBenchResult {
     readonly worker: number;
     readonly rawUndici: number;
     readonly barePipeline: number;
+    readonly cumulativeAckPipeline: number;
     readonly ceiling: number;
     readonly ratioToCeiling: number;
   };
@@ -113,6 +122,7 @@ export interface WebhookBenchResult {
     readonly worker: number;
     readonly rawUndici: number;
     readonly barePipeline: number;
+    readonly cumulativeAckPipeline: number;
   };
   readonly rounds: {
     readonly workerMs: number[];
@@ -127,6 +137,10 @@ export interface WebhookBenchResult {
     readonly workerPeersCpuMs: number[];
     readonly rawPeersCpuMs: number[];
     readonly pipelinePeersCpuMs: number[];
+    readonly cumulativeMs: number[];
+    readonly cumulativeCpuMs: number[];
+    readonly cumulativeFirstMs: number[];
+    readonly cumulativePeersCpuMs: number[];
   };
 }
 
@@ -175,8 +189,15 @@ async function rawRound(
 }
 
 /**
+ * How the bare pipeline acks. "each": one ack per message, as the worker does (explicit ack policy).
+ * "cumulative": an AckAll consumer, acked once per event-loop turn up to the highest sequence below
+ * which every message is delivered — the reference for what per-message acks cost (bench/README.md).
+ */
+type PipelineAcks = "each" | "cumulative";
+
+/**
  * consume({callback}) → POST → ack, `concurrency` in flight, nothing else; resolves with the
- * `performance.now()` of the first ack.
+ * `performance.now()` of the first delivery.
  */
 async function pipelineRound(
   nc: NatsConnection,
@@ -184,13 +205,22 @@ async function pipelineRound(
   origin: string,
   messages: number,
   concurrency: number,
+  acks: PipelineAcks,
 ): Promise<number> {
   const agent = new Agent({ connections: null, pipelining: 1, keepAliveTimeout: 30_000 });
   const consumer = await jetstream(nc).consumers.get(
     DELIVERIES_STREAM,
     deliveryConsumerName(subscriptionId, "live"),
   );
-  const waiting: JsMsg[] = [];
+  interface Item {
+    readonly msg: JsMsg;
+    done: boolean;
+  }
+  const waiting: Item[] = [];
+  // "cumulative": messages in stream order from receipt until the ack mark passes them.
+  const held: Item[] = [];
+  let heldHead = 0;
+  let markScheduled = false;
   let inFlight = 0;
   let delivered = 0;
   let firstAt = 0;
@@ -200,7 +230,13 @@ async function pipelineRound(
     done = resolve;
     fail = reject;
   });
-  const post = (m: JsMsg) => {
+  const ackMark = () => {
+    markScheduled = false;
+    let last: JsMsg | undefined;
+    while (heldHead < held.length && held[heldHead]!.done) last = held[heldHead++]!.msg;
+    last?.ack();
+  };
+  const post = (item: Item) => {
     inFlight++;
     agent.dispatch(
       {
@@ -208,7 +244,7 @@ async function pipelineRound(
         path: "/hook",
         method: "POST",
         headers: { "content-type": "application/json", "user-agent": "segwatch" },
-        body: m.data,
+        body: item.msg.data,
         headersTimeout: DELIVERY_DEFAULTS.timeoutMs,
         bodyTimeout: DELIVERY_DEFAULTS.timeoutMs,
       },
@@ -217,7 +253,14 @@ async function pipelineRound(
         onResponseStart() {},
         onResponseData() {},
         onResponseEnd() {
-          m.ack();
+          if (acks === "each") item.msg.ack();
+          else {
+            item.done = true;
+            if (!markScheduled) {
+              markScheduled = true;
+              setImmediate(ackMark);
+            }
+          }
           if (firstAt === 0) firstAt = performance.now();
           inFlight--;
           if (++delivered === messages) done();
@@ -232,12 +275,16 @@ async function pipelineRound(
   };
   const sub = await consumer.consume({
     max_messages: 256,
-    callback: (m) => {
-      if (inFlight < concurrency) post(m);
-      else waiting.push(m);
+    callback: (msg) => {
+      const item: Item = { msg, done: false };
+      if (acks === "cumulative") held.push(item);
+      if (inFlight < concurrency) post(item);
+      else waiting.push(item);
     },
   });
   await all;
+  // The last turn's mark: the round ends when every message is delivered, not acked.
+  await new Promise((resolve) => setImmediate(resolve));
   await sub.close();
   await agent.close();
   return firstAt;
@@ -273,14 +320,21 @@ export async function runWebhookBench(opts: WebhookBenchOptions): Promise<Webhoo
       { webhook: { url: `${receiver.origin}/hook`, headers: {}, signingSecrets: [SECRET] } },
       peers,
     );
-  const pipeline = async (messages: number): Promise<RoundTime> => {
+  const pipeline = async (messages: number, acks: PipelineAcks): Promise<RoundTime> => {
     const id = `b${process.pid}p${round++}x`.padEnd(32, "0");
     await ensureDeliveryConsumers(bench.jsm, "webhook", id);
+    if (acks === "cumulative") {
+      // The ack policy cannot change on an existing consumer.
+      const config = deliveryConsumerConfig("webhook", id, "live");
+      await bench.jsm.consumers.delete(DELIVERIES_STREAM, config.durable_name!);
+      await bench.jsm.consumers.add(DELIVERIES_STREAM, { ...config, ack_policy: AckPolicy.All });
+    }
     await publishRound(nc, "webhook", id, messages);
     const result = await timeRound(
-      () => pipelineRound(nc, id, receiver.origin, messages, concurrency),
+      () => pipelineRound(nc, id, receiver.origin, messages, concurrency, acks),
       peers,
     );
+    await expectAllAcked(bench.jsm, deliveryConsumerConfig("webhook", id, "live").durable_name!);
     await new ConsumerManager(bench.jsm).remove(id, { purge: true });
     return result;
   };
@@ -290,7 +344,8 @@ export async function runWebhookBench(opts: WebhookBenchOptions): Promise<Webhoo
   try {
     const times = await interleavedRounds(opts.rounds, {
       raw: () => raw(rawBodies),
-      pipeline: () => pipeline(opts.messages),
+      pipeline: () => pipeline(opts.messages, "each"),
+      cumulative: () => pipeline(opts.messages, "cumulative"),
       worker: () => workerRound(opts.messages),
     });
     const rounds = {
@@ -306,6 +361,10 @@ export async function runWebhookBench(opts: WebhookBenchOptions): Promise<Webhoo
       workerPeersCpuMs: times.worker.peersCpu,
       rawPeersCpuMs: times.raw.peersCpu,
       pipelinePeersCpuMs: times.pipeline.peersCpu,
+      cumulativeMs: times.cumulative.ms,
+      cumulativeCpuMs: times.cumulative.cpu,
+      cumulativeFirstMs: times.cumulative.first,
+      cumulativePeersCpuMs: times.cumulative.peersCpu,
     };
     const peersWorker = per1k(opts.messages, rounds.workerPeersCpuMs);
     const ceiling = peersWorker > 0 ? 1e6 / peersWorker : Number.POSITIVE_INFINITY;
@@ -314,6 +373,7 @@ export async function runWebhookBench(opts: WebhookBenchOptions): Promise<Webhoo
     const workerRate = delivering(rounds.workerMs, rounds.workerFirstMs);
     const rawRate = delivering(rounds.rawMs, rounds.rawFirstMs);
     const pipelineRate = delivering(rounds.pipelineMs, rounds.pipelineFirstMs);
+    const cumulativeRate = delivering(rounds.cumulativeMs, rounds.cumulativeFirstMs);
     const whole = {
       worker: ratePerSecond(opts.messages, rounds.workerMs),
       rawUndici: ratePerSecond(opts.messages, rounds.rawMs),
@@ -331,6 +391,9 @@ export async function runWebhookBench(opts: WebhookBenchOptions): Promise<Webhoo
         ratio: workerRate / rawRate,
         barePipeline: pipelineRate,
         ratioToPipeline: workerRate / pipelineRate,
+        cumulativeAckPipeline: cumulativeRate,
+        cumulativeToRaw: cumulativeRate / rawRate,
+        cumulativeToPipeline: cumulativeRate / pipelineRate,
       },
       wholeRoundsPerSecond: { ...whole, ratio: whole.worker / whole.rawUndici },
       firstDeliveryMs: {
@@ -342,6 +405,7 @@ export async function runWebhookBench(opts: WebhookBenchOptions): Promise<Webhoo
         worker: peersWorker,
         rawUndici: per1k(opts.messages, rounds.rawPeersCpuMs),
         barePipeline: per1k(opts.messages, rounds.pipelinePeersCpuMs),
+        cumulativeAckPipeline: per1k(opts.messages, rounds.cumulativePeersCpuMs),
         ceiling,
         ratioToCeiling: workerRate / ceiling,
       },
@@ -349,6 +413,7 @@ export async function runWebhookBench(opts: WebhookBenchOptions): Promise<Webhoo
         worker: per1k(opts.messages, rounds.workerCpuMs),
         rawUndici: per1k(opts.messages, rounds.rawCpuMs),
         barePipeline: per1k(opts.messages, rounds.pipelineCpuMs),
+        cumulativeAckPipeline: per1k(opts.messages, rounds.cumulativeCpuMs),
       },
       rounds,
     };
@@ -361,6 +426,17 @@ export async function runWebhookBench(opts: WebhookBenchOptions): Promise<Webhoo
     await server.stop();
     // Benchmarks after this one get every core back.
     if (pinned) pin(process.pid, `0-${cpus().length - 1}`);
+  }
+}
+
+/** A round's acks reach the consumer asynchronously; the mark must have passed every message. */
+async function expectAllAcked(jsm: JetStreamManager, consumer: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const info = await jsm.consumers.info(DELIVERIES_STREAM, consumer);
+    if (info.num_ack_pending === 0) return;
+    if (attempt === 20)
+      throw new Error(`${consumer}: ${info.num_ack_pending} messages left unacked`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
@@ -407,10 +483,11 @@ export function reportWebhook(r: WebhookBenchResult): string[] {
     `webhook worker — ${r.messages} deliveries of ${r.payloadBytes}-byte payloads, ${r.users} users, ${r.concurrency} in flight${r.pinned ? ", worker and receiver on separate cores" : ""}`,
     `  deliveries per second: ${f(r.deliveriesPerSecond.worker)} worker vs ${f(r.deliveriesPerSecond.rawUndici)} raw undici → ${r.deliveriesPerSecond.ratio.toFixed(2)}× (target ≥ 0.7×)`,
     `  bare consume → POST → ack pipeline: ${f(r.deliveriesPerSecond.barePipeline)}/s → worker is ${r.deliveriesPerSecond.ratioToPipeline.toFixed(2)}× of it`,
+    `  the same with cumulative acks (AckAll, once a turn; not what the worker does — bench/README.md): ${f(r.deliveriesPerSecond.cumulativeAckPipeline)}/s → ${r.deliveriesPerSecond.cumulativeToPipeline.toFixed(2)}× the bare pipeline, ${r.deliveriesPerSecond.cumulativeToRaw.toFixed(2)}× raw undici`,
     `  (rates from each round's first delivery to its last; to the first: ${r.firstDeliveryMs.worker.toFixed(0)} ms worker — opening the subscription — ${r.firstDeliveryMs.barePipeline.toFixed(0)} ms bare pipeline, ${r.firstDeliveryMs.rawUndici.toFixed(0)} ms raw undici)`,
     `  whole rounds, setup included: ${f(r.wholeRoundsPerSecond.worker)} worker vs ${f(r.wholeRoundsPerSecond.rawUndici)} raw undici → ${r.wholeRoundsPerSecond.ratio.toFixed(2)}×`,
-    `  CPU ms per 1k (this process): ${r.cpuMsPer1k.worker.toFixed(0)} worker, ${r.cpuMsPer1k.barePipeline.toFixed(0)} bare pipeline, ${r.cpuMsPer1k.rawUndici.toFixed(0)} raw undici`,
-    `  CPU ms per 1k (receiver + nats-server): ${r.peersCpuMsPer1k.worker.toFixed(0)} in worker rounds, ${r.peersCpuMsPer1k.barePipeline.toFixed(0)} bare pipeline, ${r.peersCpuMsPer1k.rawUndici.toFixed(0)} raw undici${r.pinned ? ` → their core allows ${f(r.peersCpuMsPer1k.ceiling)}/s in worker rounds; the worker reaches ${r.peersCpuMsPer1k.ratioToCeiling.toFixed(2)}× of it` : ""}`,
+    `  CPU ms per 1k (this process): ${r.cpuMsPer1k.worker.toFixed(0)} worker, ${r.cpuMsPer1k.barePipeline.toFixed(0)} bare pipeline, ${r.cpuMsPer1k.cumulativeAckPipeline.toFixed(0)} cumulative acks, ${r.cpuMsPer1k.rawUndici.toFixed(0)} raw undici`,
+    `  CPU ms per 1k (receiver + nats-server): ${r.peersCpuMsPer1k.worker.toFixed(0)} in worker rounds, ${r.peersCpuMsPer1k.barePipeline.toFixed(0)} bare pipeline, ${r.peersCpuMsPer1k.cumulativeAckPipeline.toFixed(0)} cumulative acks, ${r.peersCpuMsPer1k.rawUndici.toFixed(0)} raw undici${r.pinned ? ` → their core allows ${f(r.peersCpuMsPer1k.ceiling)}/s in worker rounds; the worker reaches ${r.peersCpuMsPer1k.ratioToCeiling.toFixed(2)}× of it` : ""}`,
   ];
 }
 
