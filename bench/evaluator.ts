@@ -7,7 +7,9 @@
 //   stubbed   — the evaluator's consume → profile → publish → store → ack path with a trivial
 //               segment (one cheap evaluation and one delivery per event)
 //   segments  — the same path with 1,000 segments over 200 fields, events changing 2 fields
-// Each round runs all four on a fresh nats-server (nothing left from an earlier case: no stored
+//   mixed     — the same with the segments' conditions combined a third each as AND, OR, and AND
+//               with a NOT OR (condition lists take all three shapes); the AND third subscribed
+// Each round runs every case on a fresh nats-server (nothing left from an earlier case: no stored
 // profiles to re-evaluate, no stream to skip); figures are medians of the rounds.
 // Targets (issue 3): segments ≥ 0.6 × stubbed, stubbed ≥ 0.6 × raw (see bench/README.md).
 
@@ -45,8 +47,8 @@ const USERS = 2_000;
 const FIELDS = 200;
 const SEGMENTS = 1_000;
 
-type Case = "raw" | "bare" | "batched" | "stubbed" | "segments";
-const CASES: readonly Case[] = ["raw", "bare", "batched", "stubbed", "segments"];
+type Case = "raw" | "bare" | "batched" | "stubbed" | "segments" | "mixed";
+const CASES: readonly Case[] = ["raw", "bare", "batched", "stubbed", "segments", "mixed"];
 
 export interface EvaluatorBenchResult {
   readonly events: number;
@@ -57,11 +59,16 @@ export interface EvaluatorBenchResult {
   readonly ratios: {
     readonly stubbedToRaw: number;
     readonly segmentsToStubbed: number;
+    readonly mixedToStubbed: number;
     readonly bareToRaw: number;
     readonly batchedToRaw: number;
     readonly stubbedToBare: number;
   };
-  readonly deliveries: { readonly stubbed: number; readonly segments: number };
+  readonly deliveries: {
+    readonly stubbed: number;
+    readonly segments: number;
+    readonly mixed: number;
+  };
   readonly perRound: readonly Readonly<Record<Case, number>>[];
 }
 
@@ -80,7 +87,9 @@ export async function runEvaluatorBench(opts: {
     n: Math.floor(i / USERS),
   }));
   // 1,000 segments, each an AND of 4 conditions over random fields of 200; 10 subscriptions.
+  // Mixed: the same conditions, combined a third each as AND, OR, and AND with a NOT OR.
   const segments: SegmentRecord[] = [];
+  const mixed: SegmentRecord[] = [];
   for (let s = 0; s < SEGMENTS; s++) {
     const fields = new Set<number>();
     while (fields.size < 4) fields.add(Math.floor(r() * FIELDS));
@@ -88,14 +97,36 @@ export async function runEvaluatorBench(opts: {
       j % 2 === 0 ? `f${f} > ${Math.floor(r() * 100)}` : `f${f} != ${Math.floor(r() * 100)}`,
     );
     segments.push(seg("benchfull", `s${s}`, `FILTER AND ( ${conds.join(", ")} )`));
+    const combined =
+      s % 3 === 0
+        ? `AND ( ${conds.join(", ")} )`
+        : s % 3 === 1
+          ? `OR ( ${conds.join(", ")} )`
+          : `AND ( ${conds[0]}, NOT OR ( ${conds.slice(1).join(", ")} ) )`;
+    mixed.push(seg("benchmixed", `s${s}`, `FILTER ${combined}`));
   }
-  const subs = Array.from({ length: 10 }, (_, i) =>
-    sub(
-      "benchfull",
-      `full${i}`,
-      segments.slice(i * 100, i * 100 + 100).map((s) => s.id),
+  // 10 subscriptions sharing the segments.
+  const subsOf = (namespace: string, segs: readonly SegmentRecord[]) => {
+    const per = Math.ceil(segs.length / 10);
+    return Array.from({ length: 10 }, (_, i) =>
+      sub(
+        namespace,
+        `full${i}`,
+        segs.slice(i * per, (i + 1) * per).map((s) => s.id),
+      ),
+    );
+  };
+  const fullRecords = [...segments, ...subsOf("benchfull", segments)];
+  // Subscribed: the AND third only. ORs and NOT ORs over fields that most events set flip often
+  // (135,073 deliveries for 20,000 events when all are subscribed): that would measure publishing,
+  // which the trivial case already does, instead of evaluating the three shapes.
+  const mixedRecords = [
+    ...mixed,
+    ...subsOf(
+      "benchmixed",
+      mixed.filter((_, s) => s % 3 === 0),
     ),
-  );
+  ];
   const fullEvents = Array.from({ length: opts.events }, (_, i) => {
     const e: Record<string, unknown> = { user_id: `u${i % USERS}` };
     for (let k = 0; k < 2; k++) e[`f${Math.floor(r() * FIELDS)}`] = Math.floor(r() * 100);
@@ -103,7 +134,7 @@ export async function runEvaluatorBench(opts: {
   });
 
   const perRound: Record<Case, number>[] = [];
-  const deliveries = { stubbed: 0, segments: 0 };
+  const deliveries = { stubbed: 0, segments: 0, mixed: 0 };
   for (let round = 0; round < opts.rounds; round++) {
     const rates = {} as Record<Case, number>;
     for (const c of CASES) {
@@ -113,7 +144,9 @@ export async function runEvaluatorBench(opts: {
         else if (c === "batched") rates.batched = await bareConsumeBatchAck(nc, stubEvents);
         else {
           const [records, events] =
-            c === "stubbed" ? [stubRecords, stubEvents] : [[...segments, ...subs], fullEvents];
+            c === "stubbed"
+              ? [stubRecords, stubEvents]
+              : [c === "segments" ? fullRecords : mixedRecords, fullEvents];
           const t = await timeEvaluator(nc, records, events);
           rates[c] = t.rate;
           deliveries[c] = t.deliveries;
@@ -133,10 +166,12 @@ export async function runEvaluatorBench(opts: {
       batched: med("batched"),
       stubbed: med("stubbed"),
       segments: med("segments"),
+      mixed: med("mixed"),
     },
     ratios: {
       stubbedToRaw: ratio("stubbed", "raw"),
       segmentsToStubbed: ratio("segments", "stubbed"),
+      mixedToStubbed: ratio("mixed", "stubbed"),
       bareToRaw: ratio("bare", "raw"),
       batchedToRaw: ratio("batched", "raw"),
       stubbedToBare: ratio("stubbed", "bare"),
@@ -414,6 +449,7 @@ export function reportEvaluator(r: EvaluatorBenchResult): string[] {
     `  bare, fast-ingest batches     ${f(r.eventsPerSecond.batched)}  ${x(r.ratios.batchedToRaw)} raw`,
     `  evaluator, trivial segment    ${f(r.eventsPerSecond.stubbed)}  ${x(r.ratios.stubbedToRaw)} raw, ${x(r.ratios.stubbedToBare)} bare  (${r.deliveries.stubbed} deliveries)`,
     `  evaluator, 1,000 segments     ${f(r.eventsPerSecond.segments)}  ${x(r.ratios.segmentsToStubbed)} trivial  (${r.deliveries.segments} deliveries)`,
+    `    AND, OR and NOT mixed       ${f(r.eventsPerSecond.mixed)}  ${x(r.ratios.mixedToStubbed)} trivial  (${r.deliveries.mixed} deliveries)`,
   ];
 }
 

@@ -4,6 +4,7 @@ import {
   comparisonProfile,
   condition,
   fieldComparisonConjunction,
+  fieldComparisonTree,
   fieldTypes,
   filterStatement,
   INCLUDE_NAMES,
@@ -111,6 +112,7 @@ describe("backends agree (differential property)", () => {
   it("the condition list matches the closure reference, on plain and prototype-less profiles", () => {
     const statement = fc.oneof(
       { weight: 3, arbitrary: fieldComparisonConjunction.map((filter) => ({ filter })) },
+      { weight: 3, arbitrary: fieldComparisonTree(3).map((filter) => ({ filter })) },
       { weight: 1, arbitrary: filterStatement },
     );
     fc.assert(
@@ -130,7 +132,16 @@ describe("backends agree (differential property)", () => {
           }
         },
       ),
-      { numRuns: 3000 },
+      { numRuns: 4000 },
+    );
+  });
+
+  it("the condition list takes every AND, OR and NOT of field comparisons", () => {
+    const env = { types: {}, includes: new Map() };
+    fc.assert(
+      fc.property(fieldComparisonTree(3), (filter) => {
+        expect(compileConditionList(filter, env), printExpr(filter)).toBeTypeOf("function");
+      }),
     );
   });
 });
@@ -139,8 +150,13 @@ describe("condition list", () => {
   const env = { types: { typed: "int" as const }, includes: new Map() };
   const listFor = (ql: string) => compileConditionList(parseStatement(ql).filter, env);
 
-  it("takes ANDs of fields against literals", () => {
+  it("takes ANDs, ORs and NOTs of fields against literals", () => {
     for (const ql of [
+      'FILTER OR ( plan = "pro", AND ( trial = true, NOT score < 10 ) )',
+      "FILTER NOT AND ( a > 1, b > 1 )",
+      'FILTER NOT OR ( a > 1, b IN ("x", "y") )',
+      "FILTER a > 1 OR b > 1",
+      'FILTER AND ( a > 1, b == 2 || c == 3, d != "x" && e != "y" )',
       'FILTER plan = "pro"',
       'FILTER AND ( plan = "pro", score > 50, country IN ("US", "CA"), email CONTAINS "@acme" )',
       'FILTER AND ( AND ( a LIKE "x*", b != 2.5 ), c INTERSECTS (1, 2), d == true, e != NULL )',
@@ -151,9 +167,10 @@ describe("condition list", () => {
 
   it("leaves every other filter to generated code", () => {
     for (const ql of [
-      "FILTER OR ( a > 1, b > 1 )",
-      "FILTER NOT AND ( a > 1, b > 1 )",
+      "FILTER OR ( a > 1, EXISTS b )",
+      "FILTER NOT AND ( a > 1, INCLUDE b )",
       "FILTER AND ( a > 1, b > c )",
+      "FILTER NOT a BETWEEN 1 AND 5",
       "FILTER a > 1 + 1",
       "FILTER a BETWEEN 1 AND 5",
       "FILTER EXISTS a",
@@ -223,19 +240,29 @@ describe("condition list", () => {
         for (const literal of literals) {
           const list = literal.startsWith("(");
           if (list !== (op === "IN" || op === "INTERSECTS")) continue;
-          const ql = `FILTER AND ( x ${op} ${literal}, y != "never" )`;
-          const m = compileConditionList(parseStatement(ql).filter, { types, includes: new Map() });
-          expect(m, ql).toBeTypeOf("function");
-          const ref = compileSegment(ql, { types, backend: "closures" });
-          for (const v of values) {
-            const p = v === undefined ? {} : { x: v };
-            const context = `${ql} with ${JSON.stringify(v)} as ${type}`;
-            expect(m!(p, NOW), context).toBe(ref.matches(p, NOW));
-            compared++;
+          const comparison = parseStatement(`FILTER x ${op} ${literal}`).filter!;
+          const other = parseStatement('FILTER y != "never"').filter!;
+          // Plain, then in the forms where false and "not ok" differ: NOT, and a negated OR.
+          const forms: Expr[] = [
+            { type: "BoolList", op: "AND", negated: false, items: [comparison, other], pos: P },
+            { type: "Not", expr: comparison, pos: P },
+            { type: "BoolList", op: "OR", negated: true, items: [comparison], pos: P },
+          ];
+          for (const filter of forms) {
+            const m = compileConditionList(filter, { types, includes: new Map() });
+            const ql = printExpr(filter);
+            expect(m, ql).toBeTypeOf("function");
+            const ref = compileSegment({ kind: "FILTER", filter }, { types, backend: "closures" });
+            for (const v of values) {
+              const p = v === undefined ? {} : { x: v };
+              const context = `${ql} with ${JSON.stringify(v)} as ${type}`;
+              expect(m!(p, NOW), context).toBe(ref.matches(p, NOW));
+              compared++;
+            }
           }
         }
     }
-    expect(compared).toBeGreaterThan(3000);
+    expect(compared).toBeGreaterThan(9000);
   });
 
   it("evaluates the brief's segment", () => {

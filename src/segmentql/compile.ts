@@ -30,8 +30,9 @@ export interface CompileOptions {
   readonly strictFunctions?: boolean;
   /**
    * "generated" (the default) compiles to one JavaScript function; "closures" to a closure tree;
-   * "conditions" evaluates an AND of field-versus-literal comparisons as a list with one shared
-   * loop (condition-list.ts: for holders of many segments) and generates code for anything else.
+   * "conditions" evaluates field-versus-literal comparisons under AND, OR and NOT as a list with
+   * one shared loop (condition-list.ts: for holders of many segments) and generates code for
+   * anything else.
    */
   readonly backend?: Backend;
 }

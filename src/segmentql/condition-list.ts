@@ -1,6 +1,7 @@
-// The shared-code backend for the most common shape of segment: an AND of comparisons between a
-// field and a literal (`AND ( plan = "pro", score > 50, country IN ("US", "CA") )`). Such a
-// segment becomes a list of conditions that one shared loop evaluates, instead of a function of its
+// The shared-code backend for the most common shapes of segment: comparisons between a field and a
+// literal, combined with AND, OR and NOT (`AND ( plan = "pro", score > 50, country IN ("US", "CA") )`,
+// `OR ( plan = "pro", NOT trial = true )`). Such a segment becomes a list of conditions — a
+// comparison, or a group of conditions — that one shared loop evaluates, instead of a function of its
 // own. A generated function per segment is the fastest way to run one hot segment (bench:
 // segment-eval), but an evaluator holding 1,000 segments calls a different one for each of the ~40
 // segments an event affects, and every call then misses the CPU's code caches: 220–490 ns per
@@ -19,7 +20,7 @@ import {
 } from "./fields.ts";
 import { compileGlob } from "./glob.ts";
 import { staticKind } from "./kinds.ts";
-import { evalBinary } from "./semantics.ts";
+import { evalBinary, evalLogical, evalNot } from "./semantics.ts";
 import type { Kind, Value } from "./values.ts";
 
 // What a condition does when the field's value has the literal's JavaScript type.
@@ -46,8 +47,22 @@ const NUMBER_TESTS: Partial<Record<BinaryOp, number>> = {
   "<=": NUMBER_LE,
 };
 
+// What a condition is: a comparison, or a group combining its `items` as closures.ts does.
+const COMPARISON = 0;
+/** `AND ( ... )`, `NOT AND ( ... )`. */
+const ALL = 1;
+/** `OR ( ... )`, `NOT OR ( ... )`. */
+const ANY = 2;
+/** `NOT <condition>`. */
+const NOT = 3;
+/** Infix `a AND b`, `a OR b` (`&&`, `||`): both sides evaluated, evalLogical's rules. */
+const BOTH = 4;
+const EITHER = 5;
+
 /** Every condition has every property, in this order, so the loop's reads stay monomorphic. */
 interface Condition {
+  /** COMPARISON, or the kind of group. */
+  readonly node: number;
   /** The profile key, internalized (see `propertyKey`), when the field is read as `p[key]`. */
   readonly key: string;
   /** How to read any other field (declared, dotted, inherited names). */
@@ -62,11 +77,15 @@ interface Condition {
   readonly fieldKind: Kind | undefined;
   readonly literal: Value;
   readonly literalKind: Kind | undefined;
+  /** A group's conditions, and whether the list is negated (`NOT AND ( ... )`). */
+  readonly items: readonly Condition[] | undefined;
+  readonly negated: boolean;
 }
 
 /**
- * A matcher for a filter of that shape (or a single such comparison); undefined for any other
- * filter, which the generated backend then compiles.
+ * A matcher for a filter of those shapes; undefined for any other filter (functions, INCLUDE,
+ * BETWEEN, EXISTS, a field against a field or an expression), which the generated backend then
+ * compiles.
  */
 export function compileConditionList(
   filter: Expr | null,
@@ -74,12 +93,16 @@ export function compileConditionList(
 ): GeneratedMatcher | undefined {
   if (filter === null) return undefined;
   const conditions: Condition[] = [];
-  if (!collect(filter, env, conditions) || conditions.length === 0) return undefined;
+  // An empty plain AND (`AND ()`) leaves no condition: it matches every profile, as in closures.ts.
+  if (!collect(filter, env, conditions)) return undefined;
   // One instant for the whole match, as the generated code fixes it on entry.
   return (profile, now) => matchesAll(conditions, profile, now ?? Date.now());
 }
 
-/** Flattens nested plain ANDs, as the generated backend's top-level predicate does. */
+/**
+ * Flattens nested plain ANDs at the top, as the generated backend's top-level predicate does: there
+ * only a true condition counts, so an AND inside one is the same as its items beside the others.
+ */
 function collect(e: Expr, env: ClosureEnv, out: Condition[]): boolean {
   if (e.type === "BoolList" && e.op === "AND" && !e.negated) {
     for (const item of e.items) if (!collect(item, env, out)) return false;
@@ -92,7 +115,52 @@ function collect(e: Expr, env: ClosureEnv, out: Condition[]): boolean {
 }
 
 function condition(e: Expr, env: ClosureEnv): Condition | undefined {
-  if (e.type !== "Binary" || e.left.type !== "Ident") return undefined;
+  switch (e.type) {
+    case "Binary":
+      return comparison(e, env);
+    case "BoolList":
+      return group(e.op === "AND" ? ALL : ANY, e.negated, e.items, env);
+    case "Not":
+      return group(NOT, false, [e.expr], env);
+    case "Logical":
+      return group(e.op === "AND" ? BOTH : EITHER, false, [e.left, e.right], env);
+    default:
+      return undefined;
+  }
+}
+
+function group(
+  node: number,
+  negated: boolean,
+  exprs: readonly Expr[],
+  env: ClosureEnv,
+): Condition | undefined {
+  const items: Condition[] = [];
+  for (const e of exprs) {
+    const c = condition(e, env);
+    if (c === undefined) return undefined;
+    items.push(c);
+  }
+  return {
+    node,
+    key: "",
+    access: undefined,
+    test: SLOW_ONLY,
+    text: "",
+    number: 0,
+    set: undefined,
+    pattern: undefined,
+    op: "==",
+    fieldKind: undefined,
+    literal: undefined,
+    literalKind: undefined,
+    items,
+    negated,
+  };
+}
+
+function comparison(e: Expr & { type: "Binary" }, env: ClosureEnv): Condition | undefined {
+  if (e.left.type !== "Ident") return undefined;
   const access = fieldAccessForName(e.left.name, e.left.parts, env.types);
   const key = access.key;
   // The generated backend reads a plain field as `p[key]`; a declared, dotted or inherited name
@@ -106,6 +174,7 @@ function condition(e: Expr, env: ClosureEnv): Condition | undefined {
   if (literal === undefined) return undefined;
   const fast = fastTest(e.op, e.right);
   return {
+    node: COMPARISON,
     key: plain ? propertyKey(key) : "",
     access: plain ? undefined : access,
     test: fast.test,
@@ -117,6 +186,8 @@ function condition(e: Expr, env: ClosureEnv): Condition | undefined {
     fieldKind: staticKind(e.left, env.types),
     literal,
     literalKind: staticKind(e.right, env.types),
+    items: undefined,
+    negated: false,
   };
 }
 
@@ -174,58 +245,102 @@ function fastTest(
 function matchesAll(conditions: readonly Condition[], p: Profile, now: number): boolean {
   for (let i = 0; i < conditions.length; i++) {
     const c = conditions[i]!;
-    const v = c.access === undefined ? p[c.key] : readField(p, c.access);
-    let r: Value;
-    if (typeof v === "number") {
-      switch (c.test) {
-        case NUMBER_EQ:
-          r = v === c.number;
-          break;
-        case NUMBER_NE:
-          r = v !== c.number;
-          break;
-        case NUMBER_GT:
-          r = v > c.number;
-          break;
-        case NUMBER_GE:
-          r = v >= c.number;
-          break;
-        case NUMBER_LT:
-          r = v < c.number;
-          break;
-        case NUMBER_LE:
-          r = v <= c.number;
-          break;
-        case NUMBER_IN:
-          r = c.set!.has(v);
-          break;
-        default:
-          r = slow(c, v, now);
-      }
-    } else if (typeof v === "string") {
-      switch (c.test) {
-        case STRING_EQ:
-          r = v === c.text;
-          break;
-        case STRING_NE:
-          r = v !== c.text;
-          break;
-        case STRING_CONTAINS:
-          r = v.includes(c.text);
-          break;
-        case STRING_LIKE:
-          r = c.pattern!.test(v);
-          break;
-        case STRING_IN:
-          r = c.set!.has(v);
-          break;
-        default:
-          r = slow(c, v, now);
-      }
-    } else r = slow(c, v as Value, now);
-    if (r !== true) return false;
+    if (conditionValue(c, p, now) !== true) return false;
   }
   return true;
+}
+
+/**
+ * A group's value, as closures.ts combines its items: three-valued, a value that is not a bool
+ * being "not ok", which NOT keeps and an OR list counts as false.
+ */
+function combine(c: Condition, p: Profile, now: number): Value {
+  const items = c.items!;
+  switch (c.node) {
+    case ALL:
+      for (let i = 0; i < items.length; i++) {
+        const v = conditionValue(items[i]!, p, now);
+        if (v === false) return c.negated;
+        if (v !== true) return undefined;
+      }
+      return !c.negated;
+    case ANY:
+      for (let i = 0; i < items.length; i++)
+        if (conditionValue(items[i]!, p, now) === true) return !c.negated;
+      return c.negated;
+    case NOT:
+      return evalNot(conditionValue(items[0]!, p, now));
+    case BOTH:
+      return evalLogical(
+        "AND",
+        conditionValue(items[0]!, p, now),
+        conditionValue(items[1]!, p, now),
+      );
+    default:
+      return evalLogical(
+        "OR",
+        conditionValue(items[0]!, p, now),
+        conditionValue(items[1]!, p, now),
+      );
+  }
+}
+
+function conditionValue(c: Condition, p: Profile, now: number): Value {
+  return c.node === COMPARISON ? compare(c, p, now) : combine(c, p, now);
+}
+
+/** A comparison's value: the fast test when the value has the literal's type, else semantics.ts. */
+function compare(c: Condition, p: Profile, now: number): Value {
+  const v = c.access === undefined ? p[c.key] : readField(p, c.access);
+  let r: Value;
+  if (typeof v === "number") {
+    switch (c.test) {
+      case NUMBER_EQ:
+        r = v === c.number;
+        break;
+      case NUMBER_NE:
+        r = v !== c.number;
+        break;
+      case NUMBER_GT:
+        r = v > c.number;
+        break;
+      case NUMBER_GE:
+        r = v >= c.number;
+        break;
+      case NUMBER_LT:
+        r = v < c.number;
+        break;
+      case NUMBER_LE:
+        r = v <= c.number;
+        break;
+      case NUMBER_IN:
+        r = c.set!.has(v);
+        break;
+      default:
+        r = slow(c, v, now);
+    }
+  } else if (typeof v === "string") {
+    switch (c.test) {
+      case STRING_EQ:
+        r = v === c.text;
+        break;
+      case STRING_NE:
+        r = v !== c.text;
+        break;
+      case STRING_CONTAINS:
+        r = v.includes(c.text);
+        break;
+      case STRING_LIKE:
+        r = c.pattern!.test(v);
+        break;
+      case STRING_IN:
+        r = c.set!.has(v);
+        break;
+      default:
+        r = slow(c, v, now);
+    }
+  } else r = slow(c, v as Value, now);
+  return r;
 }
 
 function slow(c: Condition, v: Value, now: number): Value {

@@ -218,12 +218,8 @@ export const condition = (depth: number, includes = true): fc.Arbitrary<Expr> =>
   );
 };
 
-/**
- * The shape the "conditions" backend takes: a field compared with a literal or a list of literals,
- * alone or in (nested) plain AND lists. Dotted, quoted and declared fields are among them, which
- * that backend hands to the generated one.
- */
-export const fieldComparisonConjunction: fc.Arbitrary<Expr> = (() => {
+/** A field compared with a literal or a list of literals: a condition list's comparison. */
+const fieldComparison: fc.Arbitrary<Expr> = (() => {
   // Literals from the values comparisonProfile holds, so that ties and matches are common.
   const near = fc.oneof(
     { weight: 2, arbitrary: stringLit },
@@ -231,7 +227,7 @@ export const fieldComparisonConjunction: fc.Arbitrary<Expr> = (() => {
     { weight: 1, arbitrary: floatLit },
     { weight: 1, arbitrary: literal },
   );
-  const leaf = fc.oneof(
+  return fc.oneof(
     {
       weight: 4,
       arbitrary: fc
@@ -253,16 +249,54 @@ export const fieldComparisonConjunction: fc.Arbitrary<Expr> = (() => {
         .map(({ op, left, right }): Expr => ({ type: "Binary", op, left, right, pos: P })),
     },
   );
-  const andOf = (item: fc.Arbitrary<Expr>) =>
-    fc
-      .array(item, { minLength: 2, maxLength: 4 })
-      .map((items): Expr => ({ type: "BoolList", op: "AND", negated: false, items, pos: P }));
-  return fc.oneof(
-    { weight: 1, arbitrary: leaf },
-    { weight: 4, arbitrary: andOf(leaf) },
-    { weight: 1, arbitrary: andOf(fc.oneof(leaf, andOf(leaf))) },
-  );
 })();
+
+const andOf = (item: fc.Arbitrary<Expr>) =>
+  fc
+    .array(item, { minLength: 2, maxLength: 4 })
+    .map((items): Expr => ({ type: "BoolList", op: "AND", negated: false, items, pos: P }));
+
+/**
+ * The evaluator's most common shape: field comparisons, alone or in (nested) plain AND lists.
+ * Dotted, quoted and declared fields are among them.
+ */
+export const fieldComparisonConjunction: fc.Arbitrary<Expr> = fc.oneof(
+  { weight: 1, arbitrary: fieldComparison },
+  { weight: 4, arbitrary: andOf(fieldComparison) },
+  { weight: 1, arbitrary: andOf(fc.oneof(fieldComparison, andOf(fieldComparison))) },
+);
+
+/**
+ * Everything the "conditions" backend takes: field comparisons combined with AND and OR lists
+ * (negated or not, empty or not), NOT and infix AND/OR, nested `depth` deep.
+ */
+export function fieldComparisonTree(depth: number): fc.Arbitrary<Expr> {
+  if (depth <= 0) return fieldComparison;
+  const sub = fieldComparisonTree(depth - 1);
+  return fc.oneof(
+    { weight: 2, arbitrary: fieldComparison },
+    {
+      weight: 3,
+      arbitrary: fc
+        .record({
+          op: fc.constantFrom("AND", "OR" as const),
+          negated: fc.boolean(),
+          items: fc.oneof(
+            { weight: 1, arbitrary: fc.constant([]) },
+            { weight: 6, arbitrary: fc.array(sub, { minLength: 1, maxLength: 4 }) },
+          ),
+        })
+        .map((r): Expr => ({ type: "BoolList", ...r, pos: P })),
+    },
+    { weight: 1, arbitrary: sub.map((expr): Expr => ({ type: "Not", expr, pos: P })) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .record({ op: fc.constantFrom("AND", "OR" as const), left: sub, right: sub })
+        .map((r): Expr => ({ type: "Logical", ...r, pos: P })),
+    },
+  );
+}
 
 export const filterStatement: fc.Arbitrary<FilterStatement> = fc
   .record({

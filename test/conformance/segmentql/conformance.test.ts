@@ -64,7 +64,7 @@ describe("conformance table", () => {
           }
           expect(answer.error, context).toBeUndefined();
           if (want.match !== undefined) expect(answer.match, context).toBe(want.match);
-          // The evaluator's backend (condition lists for plain ANDs) gives the same answer.
+          // The evaluator's backend (condition lists for ANDs, ORs and NOTs of comparisons) agrees.
           const viaConditions = answerEvalRequest(request, conditions, "conditions");
           expect(viaConditions, `conditions backend: ${context}`).toEqual(answer);
           if (c.boundary && want.boundary !== undefined) {
