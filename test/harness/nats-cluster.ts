@@ -6,7 +6,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { freePort } from "../support/free-port.ts";
 import { type NatsServer, startNatsServer } from "./nats.ts";
 
-/** How long the cluster may take to elect its JetStream meta leader: a bound on a hang. */
+/** How long the cluster may take to elect its JetStream meta leader and see every peer: a bound on a hang. */
 const META_LEADER_WAIT_MS = 30_000;
 const RETRY_MS = 200;
 
@@ -48,19 +48,32 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
   };
 }
 
-/** The JetStream API once the cluster has a meta leader (before that, requests time out). */
-export async function clusterJetStream(nc: NatsConnection): Promise<JetStreamManager> {
+/**
+ * The JetStream API once the cluster has a meta leader (before that, requests time out) and that
+ * leader sees `replicas` servers online: until a peer has reported in, placing a stream with that
+ * many replicas fails with "no suitable peers for placement, peer offline".
+ */
+export async function clusterJetStream(
+  nc: NatsConnection,
+  replicas = 3,
+): Promise<JetStreamManager> {
   const deadline = Date.now() + META_LEADER_WAIT_MS;
+  const probe = "SEGWATCH_TEST_PLACEMENT";
   for (;;) {
     try {
-      return await jetstreamManager(nc, { timeout: 1_000 });
+      const jsm = await jetstreamManager(nc, { timeout: 1_000 });
+      await jsm.streams.add({
+        name: probe,
+        subjects: ["segwatch.test.placement"],
+        num_replicas: replicas,
+      });
+      await jsm.streams.delete(probe);
+      return jsm;
     } catch (err) {
       if (Date.now() > deadline)
         throw new Error(
-          `the JetStream cluster elected no meta leader in ${META_LEADER_WAIT_MS} ms`,
-          {
-            cause: err,
-          },
+          `the JetStream cluster did not place a stream on ${replicas} servers in ${META_LEADER_WAIT_MS} ms`,
+          { cause: err },
         );
       await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
     }
