@@ -217,7 +217,8 @@ async function pipelineRound(
     done: boolean;
   }
   const waiting: Item[] = [];
-  // "cumulative": messages in stream order from receipt until the ack mark passes them.
+  // "cumulative": messages from receipt until the ack mark passes them; a round has no redeliveries,
+  // so receipt order is stream order.
   const held: Item[] = [];
   let heldHead = 0;
   let markScheduled = false;

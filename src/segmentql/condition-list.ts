@@ -159,8 +159,11 @@ function group(
   };
 }
 
+/** Arithmetic (`x % 2`) yields a number, not a comparison: generated code takes it. */
+const ARITHMETIC: ReadonlySet<BinaryOp> = new Set(["+", "-", "*", "/", "%"]);
+
 function comparison(e: Expr & { type: "Binary" }, env: ClosureEnv): Condition | undefined {
-  if (e.left.type !== "Ident") return undefined;
+  if (e.left.type !== "Ident" || ARITHMETIC.has(e.op)) return undefined;
   const access = fieldAccessForName(e.left.name, e.left.parts, env.types);
   const key = access.key;
   // The generated backend reads a plain field as `p[key]`; a declared, dotted or inherited name
