@@ -97,10 +97,9 @@ export class ResourceSourceError extends Error {
  * read it — the next one sees the deletion (controller-runtime's IgnoreNotFound on status writes).
  */
 export class ResourceNotFoundError extends ResourceSourceError {
-  override readonly key: ResourceKey;
+  declare readonly key: ResourceKey;
   constructor(key: ResourceKey, options?: ErrorOptions) {
     super(`${keyString(key)} does not exist`, key, options);
     this.name = "ResourceNotFoundError";
-    this.key = key;
   }
 }

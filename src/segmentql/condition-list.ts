@@ -16,6 +16,7 @@ import {
   fieldAccessForName,
   INHERITED_KEYS,
   type Profile,
+  propertyKey,
   readField,
 } from "./fields.ts";
 import { compileGlob } from "./glob.ts";
@@ -129,6 +130,24 @@ function condition(e: Expr, env: ClosureEnv): Condition | undefined {
   }
 }
 
+/** A group's comparison fields, all empty: every condition has every property, in one order. */
+const NOT_A_COMPARISON: Condition = {
+  node: COMPARISON,
+  key: "",
+  access: undefined,
+  test: SLOW_ONLY,
+  text: "",
+  number: 0,
+  set: undefined,
+  pattern: undefined,
+  op: "==",
+  fieldKind: undefined,
+  literal: undefined,
+  literalKind: undefined,
+  items: undefined,
+  negated: false,
+};
+
 function group(
   node: number,
   negated: boolean,
@@ -141,22 +160,7 @@ function group(
     if (c === undefined) return undefined;
     items.push(c);
   }
-  return {
-    node,
-    key: "",
-    access: undefined,
-    test: SLOW_ONLY,
-    text: "",
-    number: 0,
-    set: undefined,
-    pattern: undefined,
-    op: "==",
-    fieldKind: undefined,
-    literal: undefined,
-    literalKind: undefined,
-    items,
-    negated,
-  };
+  return { ...NOT_A_COMPARISON, node, items, negated };
 }
 
 /** Arithmetic (`x % 2`) yields a number, not a comparison: generated code takes it. */
@@ -295,66 +299,44 @@ function conditionValue(c: Condition, p: Profile, now: number): Value {
 /** A comparison's value: the fast test when the value has the literal's type, else semantics.ts. */
 function compare(c: Condition, p: Profile, now: number): Value {
   const v = c.access === undefined ? p[c.key] : readField(p, c.access);
-  let r: Value;
   if (typeof v === "number") {
     switch (c.test) {
       case NUMBER_EQ:
-        r = v === c.number;
-        break;
+        return v === c.number;
       case NUMBER_NE:
-        r = v !== c.number;
-        break;
+        return v !== c.number;
       case NUMBER_GT:
-        r = v > c.number;
-        break;
+        return v > c.number;
       case NUMBER_GE:
-        r = v >= c.number;
-        break;
+        return v >= c.number;
       case NUMBER_LT:
-        r = v < c.number;
-        break;
+        return v < c.number;
       case NUMBER_LE:
-        r = v <= c.number;
-        break;
+        return v <= c.number;
       case NUMBER_IN:
-        r = c.set!.has(v);
-        break;
+        return c.set!.has(v);
       default:
-        r = slow(c, v, now);
+        return slow(c, v, now);
     }
   } else if (typeof v === "string") {
     switch (c.test) {
       case STRING_EQ:
-        r = v === c.text;
-        break;
+        return v === c.text;
       case STRING_NE:
-        r = v !== c.text;
-        break;
+        return v !== c.text;
       case STRING_CONTAINS:
-        r = v.includes(c.text);
-        break;
+        return v.includes(c.text);
       case STRING_LIKE:
-        r = c.pattern!.test(v);
-        break;
+        return c.pattern!.test(v);
       case STRING_IN:
-        r = c.set!.has(v);
-        break;
+        return c.set!.has(v);
       default:
-        r = slow(c, v, now);
+        return slow(c, v, now);
     }
-  } else r = slow(c, v as Value, now);
-  return r;
+  }
+  return slow(c, v as Value, now);
 }
 
 function slow(c: Condition, v: Value, now: number): Value {
   return evalBinary(c.op, v, c.fieldKind, c.literal, c.literalKind, now);
-}
-
-/**
- * The same string, internalized by V8 as property names are: reading a dictionary-mode profile with
- * a key that is not costs a string-table lookup on every read.
- */
-export function propertyKey(s: string): string {
-  for (const k in { [s]: true }) return k;
-  return s;
 }

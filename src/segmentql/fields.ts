@@ -95,3 +95,12 @@ export function readField(p: Profile, a: FieldAccess): Value {
   if (v === undefined) return undefined;
   return a.elementType ? valueForType(v, a.elementType) : (v as Value);
 }
+
+/**
+ * The same string, internalized by V8 as property names are: reading a dictionary-mode profile with
+ * a key that is not costs a string-table lookup on every read.
+ */
+export function propertyKey(s: string): string {
+  for (const k in { [s]: true }) return k;
+  return s;
+}

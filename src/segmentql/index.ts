@@ -8,9 +8,8 @@ export {
   type CompileOptions,
   compileSegment,
 } from "./compile.ts";
-export { propertyKey } from "./condition-list.ts";
 export { SegmentQLError, type SegmentQLErrorCode, SegmentQLSyntaxError } from "./errors.ts";
-export type { Profile } from "./fields.ts";
+export { type Profile, propertyKey } from "./fields.ts";
 export type { IncludeResolver, MissingIncludePolicy } from "./link.ts";
 export { type ParseOptions, parseExpression, parseStatement, parseStatements } from "./parser.ts";
 export { printExpr, printStatement } from "./printer.ts";

@@ -186,6 +186,18 @@ const comparison = (depth: number): fc.Arbitrary<Expr> =>
     { weight: 1, arbitrary: funcCall(Math.max(0, depth - 1)) },
   );
 
+/** `AND ( … )` / `OR ( … )`, negated or not, over the given item lists. */
+const boolList = (items: fc.Arbitrary<readonly Expr[]>): fc.Arbitrary<Expr> =>
+  fc
+    .record({ op: fc.constantFrom("AND", "OR" as const), negated: fc.boolean(), items })
+    .map((r): Expr => ({ type: "BoolList", ...r, pos: P }));
+
+/** Infix `a AND b` / `a OR b`. */
+const logical = (sub: fc.Arbitrary<Expr>): fc.Arbitrary<Expr> =>
+  fc
+    .record({ op: fc.constantFrom("AND", "OR" as const), left: sub, right: sub })
+    .map((r): Expr => ({ type: "Logical", ...r, pos: P }));
+
 /** A boolean-valued expression: comparisons combined with lists, NOT and infix AND/OR. */
 export const condition = (depth: number, includes = true): fc.Arbitrary<Expr> => {
   const leaf = includes ? comparison(depth) : comparison(depth).filter((e) => e.type !== "Include");
@@ -195,13 +207,7 @@ export const condition = (depth: number, includes = true): fc.Arbitrary<Expr> =>
     { weight: 4, arbitrary: leaf },
     {
       weight: 2,
-      arbitrary: fc
-        .record({
-          op: fc.constantFrom("AND", "OR" as const),
-          negated: fc.boolean(),
-          items: fc.oneof(fc.constant([]), fc.array(sub, { minLength: 2, maxLength: 4 })),
-        })
-        .map((r): Expr => ({ type: "BoolList", ...r, pos: P })),
+      arbitrary: boolList(fc.oneof(fc.constant([]), fc.array(sub, { minLength: 2, maxLength: 4 }))),
     },
     {
       weight: 1,
@@ -211,9 +217,7 @@ export const condition = (depth: number, includes = true): fc.Arbitrary<Expr> =>
     },
     {
       weight: 1,
-      arbitrary: fc
-        .record({ op: fc.constantFrom("AND", "OR" as const), left: sub, right: sub })
-        .map((r): Expr => ({ type: "Logical", ...r, pos: P })),
+      arbitrary: logical(sub),
     },
   );
 };
@@ -277,23 +281,17 @@ export function fieldComparisonTree(depth: number): fc.Arbitrary<Expr> {
     { weight: 2, arbitrary: fieldComparison },
     {
       weight: 3,
-      arbitrary: fc
-        .record({
-          op: fc.constantFrom("AND", "OR" as const),
-          negated: fc.boolean(),
-          items: fc.oneof(
-            { weight: 1, arbitrary: fc.constant([]) },
-            { weight: 6, arbitrary: fc.array(sub, { minLength: 1, maxLength: 4 }) },
-          ),
-        })
-        .map((r): Expr => ({ type: "BoolList", ...r, pos: P })),
+      arbitrary: boolList(
+        fc.oneof(
+          { weight: 1, arbitrary: fc.constant([]) },
+          { weight: 6, arbitrary: fc.array(sub, { minLength: 1, maxLength: 4 }) },
+        ),
+      ),
     },
     { weight: 1, arbitrary: sub.map((expr): Expr => ({ type: "Not", expr, pos: P })) },
     {
       weight: 1,
-      arbitrary: fc
-        .record({ op: fc.constantFrom("AND", "OR" as const), left: sub, right: sub })
-        .map((r): Expr => ({ type: "Logical", ...r, pos: P })),
+      arbitrary: logical(sub),
     },
   );
 }
